@@ -1,0 +1,18 @@
+// zring: the command-line tool. See `zring --help` and README.md.
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"zring: fast reads of chunked N-d arrays (Zarr)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "zring 0.1.0");
+
+  CLI::App* bench = app.add_subcommand("bench", "Throughput benchmarks");
+  bench->require_subcommand(1);
+  // zring::tools::RegisterBench*(*bench) calls go here.
+
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

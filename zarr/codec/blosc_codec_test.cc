@@ -1,0 +1,188 @@
+#include "zarr/codec/blosc_codec.h"
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "engine/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "zarr/codec/bytes_codec_internal.h"
+#include "zarr/codec/codec_test_util.h"
+
+namespace zring::zarr {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::zring::testing::StatusIs;
+using ::zring::testing::StatusIsCode;
+using ::zring::zarr::testing::FromHex;
+using ::zring::zarr::testing::MakeCodecForTest;
+using ::zring::zarr::testing::SameBytes;
+using ::zring::zarr::testing::View;
+
+// numcodecs 0.11: Blosc(cname="zstd", clevel=3, shuffle=2).encode(np.arange(256, dtype="<u4"))
+constexpr std::string_view kNumcodecsFrame =
+    "02019404000400000004000047000000140000002f00000028b52ffd6000032d010048aaccf000ff00ffff000c"
+    "a000f99002c707fca8ea1971662ec114716d4dd16c83264dad01";
+
+// Header fields (c-blosc 1.x): version, compressor version, flags, typesize, then little-endian
+// nbytes, blocksize, cbytes.
+constexpr size_t kNbytesOffset = 4;
+constexpr size_t kCbytesOffset = 12;
+
+std::vector<std::byte> Arange256() {
+  std::vector<std::byte> v(1024);
+  for (size_t i = 0; i < 256; ++i) internal::StoreLe32(v.data() + 4 * i, static_cast<uint32_t>(i));
+  return v;
+}
+
+std::unique_ptr<BytesCodec> Make(std::string_view config, uint32_t element_size = 4) {
+  simdjson::dom::parser parser;
+  auto made = MakeCodecForTest(parser, "blosc", config, element_size);
+  EXPECT_OK(made.status());
+  return made.ok() ? std::move(made).value() : nullptr;
+}
+
+TEST(BloscCodec, DecodesWhatNumcodecsWrote) {
+  auto codec = Make("{}");
+  Buffer decoded;
+  ASSERT_OK(codec->Decode(FromHex(kNumcodecsFrame), decoded));
+  EXPECT_TRUE(SameBytes(View(decoded), Arange256()));
+  EXPECT_EQ(BloscDecodedSize(FromHex(kNumcodecsFrame)).value(), 1024u);
+}
+
+TEST(BloscCodec, HeaderRecordsTypesizeAndShuffle) {
+  Buffer encoded;
+  ASSERT_OK(Make(R"({"cname":"lz4","clevel":5,"shuffle":1})", 4)->Encode(Arange256(), encoded));
+  EXPECT_EQ(encoded.data()[3], std::byte{4});  // typesize from the array's element size
+  EXPECT_EQ(static_cast<int>(encoded.data()[2]) & 0x1, 1);  // byte shuffle flag
+  ASSERT_OK(Make(R"({"cname":"lz4","shuffle":"bitshuffle","typesize":2})", 4)
+                ->Encode(Arange256(), encoded));
+  EXPECT_EQ(encoded.data()[3], std::byte{2});
+  EXPECT_EQ(static_cast<int>(encoded.data()[2]) & 0x4, 0x4);  // bit shuffle flag
+}
+
+TEST(BloscCodec, AutoShuffleIsBitShuffleForSingleBytes) {
+  EXPECT_THAT(Make(R"({"shuffle":-1})", 1)->ToJson(3).value(), HasSubstr(R"("bitshuffle")"));
+  EXPECT_THAT(Make(R"({"shuffle":-1})", 8)->ToJson(3).value(), HasSubstr(R"("shuffle")"));
+  EXPECT_THAT(Make(R"({"shuffle":-1})", 8)->ToJson(2).value(), HasSubstr(R"("shuffle":-1)"));
+}
+
+TEST(BloscCodec, HeaderThatLiesAboutTheDecodedSizeIsDataLoss) {
+  auto codec = Make("{}");
+  std::vector<std::byte> frame = FromHex(kNumcodecsFrame);
+  internal::StoreLe32(frame.data() + kNbytesOffset, 4096);
+  std::vector<std::byte> out(1024);
+  EXPECT_THAT(codec->DecodeInto(frame, out), StatusIsCode(absl::StatusCode::kDataLoss));
+  Buffer decoded;
+  EXPECT_THAT(codec->Decode(frame, decoded), StatusIsCode(absl::StatusCode::kDataLoss));
+  internal::StoreLe32(frame.data() + kNbytesOffset, 0x7fff0000);
+  EXPECT_THAT(codec->Decode(frame, decoded, size_t{1} << 20),
+              StatusIsCode(absl::StatusCode::kDataLoss));
+}
+
+TEST(BloscCodec, FrameSizeMustMatchTheChunk) {
+  auto codec = Make("{}");
+  std::vector<std::byte> frame = FromHex(kNumcodecsFrame);
+  std::vector<std::byte> truncated(frame.begin(), frame.end() - 3);
+  Buffer decoded;
+  EXPECT_THAT(codec->Decode(truncated, decoded),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("header says the frame is 71 bytes, chunk holds 68")));
+  std::vector<std::byte> longer = frame;
+  longer.push_back(std::byte{0});
+  EXPECT_THAT(codec->Decode(longer, decoded),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("chunk holds 72")));
+  internal::StoreLe32(frame.data() + kCbytesOffset, 1 << 30);
+  EXPECT_THAT(codec->Decode(frame, decoded), StatusIsCode(absl::StatusCode::kDataLoss));
+}
+
+TEST(BloscCodec, ShortFramesAndUnknownVersionsAreDataLoss) {
+  auto codec = Make("{}");
+  Buffer decoded;
+  std::vector<std::byte> frame = FromHex(kNumcodecsFrame);
+  EXPECT_THAT(codec->Decode(std::span(frame).first(15), decoded),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("15 bytes, shorter")));
+  frame[0] = std::byte{9};
+  EXPECT_THAT(codec->Decode(frame, decoded),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("format version 9")));
+}
+
+TEST(BloscCodec, WrongExpectedSizeIsDataLoss) {
+  auto codec = Make("{}");
+  std::vector<std::byte> out(1000);
+  EXPECT_THAT(codec->DecodeInto(FromHex(kNumcodecsFrame), out),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("expected 1000 decoded bytes, frame holds 1024")));
+}
+
+TEST(BloscDecodeRange, EqualsTheSameSliceOfTheWholeDecode) {
+  std::vector<std::byte> plain = testing::SmoothUint16(size_t{300} << 10);
+  for (std::string_view config :
+       {R"({"cname":"lz4","shuffle":1,"typesize":2,"blocksize":16384})",
+        R"({"cname":"zstd","shuffle":2,"typesize":4})", R"({"cname":"blosclz","shuffle":0})",
+        R"({"cname":"lz4","clevel":0})", R"({"cname":"zlib","shuffle":1,"typesize":3})"}) {
+    SCOPED_TRACE(config);
+    Buffer encoded;
+    ASSERT_OK(Make(config)->Encode(plain, encoded));
+    std::mt19937 rng(11);
+    for (int i = 0; i < 40; ++i) {
+      size_t offset = rng() % plain.size();
+      size_t length = std::min<size_t>(rng() % 70000, plain.size() - offset);
+      if (i == 0) {
+        offset = 0;
+        length = plain.size();
+      }
+      std::vector<std::byte> out(length + 2, std::byte{0x5a});
+      ASSERT_OK(BloscDecodeRange(encoded.span(), offset, std::span(out).subspan(1, length)));
+      EXPECT_TRUE(SameBytes(std::span(out).subspan(1, length),
+                            std::span(plain).subspan(offset, length)))
+          << offset << "+" << length;
+      EXPECT_EQ(out.front(), std::byte{0x5a});
+      EXPECT_EQ(out.back(), std::byte{0x5a});
+    }
+  }
+}
+
+TEST(BloscDecodeRange, RefusesRangesPastTheEndAndBadFrames) {
+  std::vector<std::byte> frame = FromHex(kNumcodecsFrame);
+  std::vector<std::byte> out(8);
+  EXPECT_THAT(BloscDecodeRange(frame, 1020, out),
+              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("[1020, 1028)")));
+  ASSERT_OK(BloscDecodeRange(frame, 1016, out));
+  EXPECT_EQ(internal::LoadLe32(out.data()), 254u);
+  internal::StoreLe32(frame.data() + kCbytesOffset, 70);
+  EXPECT_THAT(BloscDecodeRange(frame, 0, out), StatusIsCode(absl::StatusCode::kDataLoss));
+}
+
+TEST(BloscCodec, ConfigurationForms) {
+  EXPECT_EQ(Make(R"({"id":"blosc","cname":"zstd","clevel":3,"shuffle":2,"blocksize":0})")
+                ->ToJson(2)
+                .value(),
+            R"({"id":"blosc","cname":"zstd","clevel":3,"shuffle":2,"blocksize":0})");
+  EXPECT_EQ(Make(R"({"cname":"lz4","clevel":1,"shuffle":"shuffle","typesize":4,"blocksize":0})")
+                ->ToJson(3)
+                .value(),
+            R"({"name":"blosc","configuration":{"cname":"lz4","clevel":1,"shuffle":"shuffle",)"
+            R"("typesize":4,"blocksize":0}})");
+  simdjson::dom::parser parser;
+  EXPECT_THAT(MakeCodecForTest(parser, "blosc", R"({"cname":"lzma"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("blosc"), HasSubstr("cname"), HasSubstr("lzma"))));
+  EXPECT_THAT(MakeCodecForTest(parser, "blosc", R"({"clevel":10})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("clevel")));
+  EXPECT_THAT(MakeCodecForTest(parser, "blosc", R"({"shuffle":"byteshuffle"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("shuffle"), HasSubstr("byteshuffle"))));
+  EXPECT_THAT(MakeCodecForTest(parser, "blosc", R"({"shuffle":3})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shuffle")));
+  EXPECT_THAT(MakeCodecForTest(parser, "blosc", R"({"typesize":0})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("typesize")));
+  EXPECT_THAT(MakeCodecForTest(parser, "blosc", R"({"blocksize":-1})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("blocksize")));
+}
+
+}  // namespace
+}  // namespace zring::zarr

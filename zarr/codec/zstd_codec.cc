@@ -1,0 +1,221 @@
+// zstd codec: one-shot decode when the frame records its size, streaming otherwise.
+#include "zarr/codec/zstd_codec.h"
+
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include "engine/status.h"
+#include "fmt/format.h"
+#include "zarr/codec/bytes_codec_internal.h"
+
+namespace zring::zarr {
+namespace {
+
+constexpr std::string_view kName = "zstd";
+
+struct DCtxDeleter {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+struct CCtxDeleter {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+
+// Contexts are not thread-safe but worth reusing (they hold the window): one per thread.
+ZSTD_DCtx* ThreadDCtx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> d(ZSTD_createDCtx());
+  return d.get();
+}
+ZSTD_CCtx* ThreadCCtx() {
+  thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> c(ZSTD_createCCtx());
+  return c.get();
+}
+
+absl::Status ZstdError(size_t code, size_t encoded_size) {
+  return internal::CorruptFrame(kName, fmt::format("corrupt or truncated frame of {} bytes: {}",
+                                                   encoded_size, ZSTD_getErrorName(code)));
+}
+
+// The decoded size recorded in the frame when `encoded` is exactly one frame that records it.
+std::optional<uint64_t> SingleFrameContentSize(std::span<const std::byte> encoded) {
+  unsigned long long size = ZSTD_getFrameContentSize(encoded.data(), encoded.size());
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) return std::nullopt;
+  size_t frame_bytes = ZSTD_findFrameCompressedSize(encoded.data(), encoded.size());
+  if (ZSTD_isError(frame_bytes) || frame_bytes != encoded.size()) return std::nullopt;
+  return size;
+}
+
+class ZstdCodec final : public BytesCodec {
+ public:
+  ZstdCodec(int level, bool checksum) : level_(level), checksum_(checksum) {}
+
+  std::string_view name() const override { return kName; }
+
+  absl::Status DecodeInto(std::span<const std::byte> encoded,
+                          std::span<std::byte> decoded) const override {
+    ZRING_RETURN_IF_ERROR(CheckHeader(encoded));
+    std::optional<uint64_t> recorded = SingleFrameContentSize(encoded);
+    if (recorded.has_value()) {
+      if (*recorded != decoded.size()) {
+        return internal::DecodedSizeMismatch(kName, decoded.size(), *recorded);
+      }
+      return DecodeOneShot(encoded, decoded);
+    }
+    // Without a recorded size, decode the way Decode does (libzstd's streaming decoder accepts
+    // some frames its one-shot decoder calls corrupt), so the two never disagree.
+    ZRING_ASSIGN_OR_RETURN(size_t n, DecodeStreaming(encoded, nullptr, decoded, decoded.size()));
+    if (n != decoded.size()) return internal::DecodedSizeMismatch(kName, decoded.size(), n);
+    return absl::OkStatus();
+  }
+
+  absl::Status Decode(std::span<const std::byte> encoded, Buffer& decoded,
+                      size_t max_decoded_bytes) const override {
+    ZRING_RETURN_IF_ERROR(CheckHeader(encoded));
+    if (std::optional<uint64_t> recorded = SingleFrameContentSize(encoded)) {
+      if (*recorded > max_decoded_bytes) {
+        return internal::DecodedSizeOverLimit(kName, *recorded, max_decoded_bytes);
+      }
+      decoded.Resize(*recorded);
+      return DecodeOneShot(encoded, decoded.span());
+    }
+    ZRING_ASSIGN_OR_RETURN(size_t n,
+                           DecodeStreaming(encoded, &decoded, decoded.span(), max_decoded_bytes));
+    decoded.Resize(n);
+    return absl::OkStatus();
+  }
+
+  absl::Status Encode(std::span<const std::byte> decoded, Buffer& encoded) const override {
+    ZSTD_CCtx* c = ThreadCCtx();
+    if (c == nullptr) return absl::ResourceExhaustedError("zstd: cannot allocate a context");
+    ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+    size_t r = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level_);
+    if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum_ ? 1 : 0);
+    if (ZSTD_isError(r)) {
+      return absl::InternalError(fmt::format("zstd: {}", ZSTD_getErrorName(r)));
+    }
+    size_t bound = ZSTD_compressBound(decoded.size());
+    encoded.Resize(bound);
+    size_t n = ZSTD_compress2(c, encoded.data(), bound, decoded.data(), decoded.size());
+    if (ZSTD_isError(n)) {
+      return absl::InternalError(fmt::format("zstd: compression failed: {}",
+                                             ZSTD_getErrorName(n)));
+    }
+    encoded.Resize(n);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> ToJson(int zarr_format) const override {
+    if (zarr_format == 2) {
+      return fmt::format(R"({{"id":"zstd","level":{},"checksum":{}}})", level_, checksum_);
+    }
+    if (zarr_format == 3) {
+      return fmt::format(R"({{"name":"zstd","configuration":{{"level":{},"checksum":{}}}}})",
+                         level_, checksum_);
+    }
+    return absl::InvalidArgumentError(fmt::format("zstd: no zarr_format {}", zarr_format));
+  }
+
+ private:
+  static absl::Status CheckHeader(std::span<const std::byte> encoded) {
+    if (ZSTD_getFrameContentSize(encoded.data(), encoded.size()) == ZSTD_CONTENTSIZE_ERROR) {
+      return internal::CorruptFrame(
+          kName, fmt::format("{} bytes do not start with a zstd frame header", encoded.size()));
+    }
+    return absl::OkStatus();
+  }
+
+  // Decodes into exactly `out`; libzstd never writes past out.size().
+  static absl::Status DecodeOneShot(std::span<const std::byte> encoded,
+                                    std::span<std::byte> out) {
+    ZSTD_DCtx* d = ThreadDCtx();
+    if (d == nullptr) return absl::ResourceExhaustedError("zstd: cannot allocate a context");
+    size_t n = ZSTD_decompressDCtx(d, out.data(), out.size(), encoded.data(), encoded.size());
+    if (ZSTD_isError(n)) {
+      if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) {
+        return internal::CorruptFrame(
+            kName, fmt::format("expected {} decoded bytes, frame holds more", out.size()));
+      }
+      return ZstdError(n, encoded.size());
+    }
+    if (n != out.size()) return internal::DecodedSizeMismatch(kName, out.size(), n);
+    return absl::OkStatus();
+  }
+
+  // Streams every frame of `encoded` into `out` and returns the decoded size. With `growable`
+  // (whose span `out` is) the buffer grows up to `limit`; without, `out` is all the room there
+  // is, and a frame that holds more is kDataLoss.
+  static absl::StatusOr<size_t> DecodeStreaming(std::span<const std::byte> encoded,
+                                                Buffer* growable, std::span<std::byte> out,
+                                                size_t limit);
+
+  int level_;
+  bool checksum_;
+};
+
+absl::StatusOr<size_t> ZstdCodec::DecodeStreaming(std::span<const std::byte> encoded,
+                                                  Buffer* growable, std::span<std::byte> room,
+                                                  size_t limit) {
+  ZSTD_DCtx* d = ThreadDCtx();
+  if (d == nullptr) return absl::ResourceExhaustedError("zstd: cannot allocate a context");
+  ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
+  ZSTD_inBuffer in{encoded.data(), encoded.size(), 0};
+  if (growable != nullptr) {
+    growable->Resize(0);
+    room = growable->span();
+  }
+  size_t used = 0;
+  size_t pending = 1;  // ZSTD_decompressStream's hint: 0 once a frame is complete and flushed
+  // libzstd's streaming decoder does not hold a frame to the content size its header declares
+  // (a frame promising 5889 bytes may end after 0): check each frame here.
+  size_t frame_in_start = 0, frame_out_start = 0;
+  unsigned long long declared = ZSTD_getFrameContentSize(encoded.data(), encoded.size());
+  while (in.pos < in.size || pending != 0) {
+    // A call with no output room still parses headers and ends frames, so the buffer grows only
+    // when libzstd is stuck.
+    ZSTD_outBuffer out{room.data(), room.size(), used};
+    size_t in_before = in.pos;
+    pending = ZSTD_decompressStream(d, &out, &in);
+    if (ZSTD_isError(pending)) return ZstdError(pending, encoded.size());
+    bool progress = out.pos != used || in.pos != in_before;
+    used = out.pos;
+    if (pending == 0) {
+      if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != used - frame_out_start) {
+        return internal::CorruptFrame(
+            kName, fmt::format("frame at byte {} declares {} decoded bytes, holds {}",
+                               frame_in_start, declared, used - frame_out_start));
+      }
+      frame_in_start = in.pos;
+      frame_out_start = used;
+      const std::byte* next = encoded.data() + in.pos;
+      declared = ZSTD_getFrameContentSize(next, in.size - in.pos);
+    }
+    if (progress) continue;
+    if (used < room.size()) {
+      return internal::CorruptFrame(
+          kName, fmt::format("truncated frame of {} bytes (ends after {} decoded bytes)",
+                             encoded.size(), used));
+    }
+    if (growable == nullptr) {
+      return internal::CorruptFrame(
+          kName, fmt::format("expected {} decoded bytes, frame holds more", room.size()));
+    }
+    if (!internal::GrowForStreaming(*growable, used, encoded.size(), limit)) {
+      return internal::CorruptFrame(
+          kName, fmt::format("frame decodes to more than the limit of {} bytes", limit));
+    }
+    room = growable->span();
+  }
+  return used;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BytesCodec>> MakeZstdCodec(std::string_view,
+                                                          simdjson::dom::object config,
+                                                          const BytesCodecContext&) {
+  ZRING_ASSIGN_OR_RETURN(int64_t level, internal::GetInt(config, kName, "level", 1,
+                                                         ZSTD_minCLevel(), ZSTD_maxCLevel()));
+  ZRING_ASSIGN_OR_RETURN(bool checksum, internal::GetBool(config, kName, "checksum", false));
+  return std::unique_ptr<BytesCodec>(new ZstdCodec(static_cast<int>(level), checksum));
+}
+
+}  // namespace zring::zarr

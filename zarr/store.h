@@ -1,0 +1,114 @@
+// Store: a small synchronous key-value interface over a Zarr store, and two implementations:
+// DirectoryStore (a local directory, pread-based) and MemoryStore (tests, scratch).
+//
+// Keys are '/'-separated paths relative to the store root ("temperature/c/0/1"), never starting
+// with '/' and never containing "." or ".." segments (rejected as kInvalidArgument, so a hostile
+// metadata document cannot make zring read outside the store). A missing key is kNotFound; other
+// I/O failures keep their errno meaning (zring::ErrnoToStatus). Every method is const and
+// thread-safe for reads; Set is not meant to race with reads of the same key.
+//
+//   ZRING_ASSIGN_OR_RETURN(auto store, DirectoryStore::Open("/data/era5.zarr"));
+//   ZRING_ASSIGN_OR_RETURN(Buffer meta, store->Get("temperature/zarr.json"));
+//   ZRING_ASSIGN_OR_RETURN(Buffer tail,
+//                          store->GetRange("temperature/c/0/0", ByteRange::Suffix(16)));
+#ifndef ZRING_ZARR_STORE_H_
+#define ZRING_ZARR_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "zarr/buffer.h"
+
+namespace zring::zarr {
+
+// A byte range of a value: [offset, offset + length), or the last `length` bytes when suffix.
+struct ByteRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  bool suffix = false;
+  static ByteRange Suffix(uint64_t length) { return {0, length, true}; }
+};
+
+struct StoreEntry {
+  std::string key;  // relative to the store root
+  uint64_t size_bytes = 0;
+};
+
+// What one directory level holds: values (files) and sub-prefixes (directories), names only.
+struct StoreListing {
+  std::vector<std::string> values;
+  std::vector<std::string> prefixes;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // For messages: where the store is ("/data/era5.zarr", "memory").
+  virtual std::string Describe() const = 0;
+  virtual absl::StatusOr<Buffer> Get(std::string_view key) const = 0;
+  // A range past the end is kOutOfRange naming the key, the range and the value's size.
+  virtual absl::StatusOr<Buffer> GetRange(std::string_view key, ByteRange range) const = 0;
+  virtual absl::StatusOr<uint64_t> GetSize(std::string_view key) const = 0;
+  // One level below `prefix` ("" = root; "a/b" = inside a/b). A missing prefix lists empty.
+  virtual absl::StatusOr<StoreListing> ListDir(std::string_view prefix) const = 0;
+  // Every value below `prefix`, recursively, sorted by key.
+  virtual absl::StatusOr<std::vector<StoreEntry>> ListRecursive(std::string_view prefix) const = 0;
+  virtual absl::Status Set(std::string_view key, std::span<const std::byte> value) = 0;
+};
+
+// Checks `key` is a relative '/'-separated path without empty, "." or ".." segments.
+absl::Status ValidateKey(std::string_view key);
+// "a/b" + "c" -> "a/b/c"; "" + "c" -> "c".
+std::string JoinKey(std::string_view prefix, std::string_view name);
+
+class DirectoryStore final : public Store {
+ public:
+  // `root` must be an existing directory.
+  static absl::StatusOr<std::unique_ptr<DirectoryStore>> Open(std::string root);
+
+  std::string Describe() const override { return root_; }
+  absl::StatusOr<Buffer> Get(std::string_view key) const override;
+  absl::StatusOr<Buffer> GetRange(std::string_view key, ByteRange range) const override;
+  absl::StatusOr<uint64_t> GetSize(std::string_view key) const override;
+  absl::StatusOr<StoreListing> ListDir(std::string_view prefix) const override;
+  absl::StatusOr<std::vector<StoreEntry>> ListRecursive(std::string_view prefix) const override;
+  // Writes through a temporary file and rename, creating parent directories.
+  absl::Status Set(std::string_view key, std::span<const std::byte> value) override;
+
+ private:
+  explicit DirectoryStore(std::string root) : root_(std::move(root)) {}
+  std::string PathOf(std::string_view key) const;
+  std::string root_;
+};
+
+class MemoryStore final : public Store {
+ public:
+  std::string Describe() const override { return "memory"; }
+  absl::StatusOr<Buffer> Get(std::string_view key) const override;
+  absl::StatusOr<Buffer> GetRange(std::string_view key, ByteRange range) const override;
+  absl::StatusOr<uint64_t> GetSize(std::string_view key) const override;
+  absl::StatusOr<StoreListing> ListDir(std::string_view prefix) const override;
+  absl::StatusOr<std::vector<StoreEntry>> ListRecursive(std::string_view prefix) const override;
+  absl::Status Set(std::string_view key, std::span<const std::byte> value) override;
+  absl::Status Set(std::string_view key, std::string_view text);
+  void Erase(std::string_view key);
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<std::byte>, std::less<>> values_;
+};
+
+// Resolves `range` against a value of `size` bytes: [begin, end) or kOutOfRange.
+absl::StatusOr<std::pair<uint64_t, uint64_t>> ResolveRange(std::string_view key, ByteRange range,
+                                                           uint64_t size);
+
+}  // namespace zring::zarr
+
+#endif  // ZRING_ZARR_STORE_H_

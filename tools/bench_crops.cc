@@ -1,0 +1,262 @@
+// `zring bench crops STORE`: random-crop read throughput of the crop pipeline (zarr/crop_reader.h).
+//
+// Parameters:
+//   --array PATH   the array inside STORE ("" = the store root)
+//   --crop A,B,C   the shape of every crop (one extent per dimension)
+//   --n N          number of crops; starts are drawn uniformly (std::mt19937_64 seeded with --seed)
+//                  so that each crop lies inside the array
+//   --starts FILE  instead: one crop start per line, comma-separated (as the peer scripts in
+//                  bench/peers/ write and read them); --n then caps how many are used
+//   --threads N    decode workers (0: one per core); --budget-mib: stored bytes in flight
+//   --group N      crops per ReadCrops call; output memory is one group's crops
+//   --warmup       read every crop once, untimed, first (page cache warm)
+//   --ceiling      also measure the whole-chunk decode ceiling: one thread decodes (from memory)
+//                  up to 256 of the chunks the crops touch, repeatedly for about a second; the
+//                  ceiling in crops/s is cores x chunks/s / (mean chunks a crop touches)
+//   --checksum     sha256 of all crops concatenated in order (C order, little-endian), computed
+//                  outside the timed calls
+// Figures: crops/s, output bytes/s, chunks (inner chunks when sharded) decoded per second, and
+// the stored bytes the pipeline read.
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "fmt/format.h"
+#include "tools/commands.h"
+#include "zarr/array.h"
+#include "zarr/crop_plan.h"
+#include "zarr/crop_reader.h"
+
+namespace zring::tools {
+namespace {
+
+struct BenchCropsArgs {
+  std::string store;
+  std::string array;
+  std::string crop = "4,128,128";
+  uint64_t n = 2000;
+  uint64_t seed = 0;
+  std::string starts_file;
+  int threads = 0;
+  uint64_t budget_mib = 256;
+  uint64_t group = 500;
+  bool warmup = false;
+  bool checksum = false;
+  bool ceiling = false;
+  bool json = false;
+};
+
+[[noreturn]] void Fail(const std::string& msg);
+
+struct Ceiling {
+  double chunks_per_s_per_core = 0;
+  double chunks_per_crop = 0;
+  double crops_per_s = 0;
+};
+
+// Whole-chunk decodes of stored chunks already in memory, on this thread.
+Ceiling MeasureCeiling(const zarr::Array& array, const std::vector<zarr::Box>& crops,
+                       unsigned cores) {
+  Ceiling c;
+  std::vector<std::vector<uint64_t>> chunks;
+  double touched = 0;
+  for (const zarr::Box& b : crops) {
+    touched += static_cast<double>(zarr::CountCropChunks(b, array.metadata().chunk_shape));
+    for (const zarr::ChunkSlice& s : zarr::PlanCrop(b, array.metadata().chunk_shape)) {
+      if (chunks.size() < 256) chunks.push_back(s.chunk_index);
+    }
+  }
+  c.chunks_per_crop = touched / static_cast<double>(crops.size());
+  std::vector<zarr::Buffer> stored;
+  std::vector<std::vector<uint64_t>> present;
+  for (const auto& idx : chunks) {
+    auto got = array.store().Get(array.StoreKey(idx));
+    if (!got.ok()) continue;
+    stored.push_back(std::move(*got));
+    present.push_back(idx);
+  }
+  if (stored.empty()) return c;
+  zarr::Buffer out(array.chunk_size_bytes());
+  uint64_t decoded = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  double seconds = 0;
+  while (seconds < 1.0) {
+    for (size_t i = 0; i < stored.size(); ++i) {
+      absl::Status st = array.DecodeChunk(present[i], stored[i].span(), out.span());
+      if (!st.ok()) Fail(st.ToString());
+      ++decoded;
+    }
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  c.chunks_per_s_per_core = static_cast<double>(decoded) / seconds;
+  c.crops_per_s = cores * c.chunks_per_s_per_core / c.chunks_per_crop;
+  return c;
+}
+
+[[noreturn]] void Fail(const std::string& msg) {
+  std::fprintf(stderr, "zring bench crops: %s\n", msg.c_str());
+  throw CLI::RuntimeError(1);
+}
+
+std::vector<uint64_t> ParseList(const std::string& text, const std::string& what) {
+  std::vector<uint64_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t used = 0;
+      out.push_back(std::stoull(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      Fail(fmt::format("{}: \"{}\" is not a comma-separated list of integers", what, text));
+    }
+  }
+  return out;
+}
+
+std::vector<zarr::Box> MakeCrops(const BenchCropsArgs& a, const std::vector<uint64_t>& shape) {
+  const std::vector<uint64_t> extent = ParseList(a.crop, "--crop");
+  if (extent.size() != shape.size()) {
+    Fail(fmt::format("--crop has {} dimensions, the array {}", extent.size(), shape.size()));
+  }
+  std::vector<zarr::Box> crops;
+  if (!a.starts_file.empty()) {
+    std::ifstream in(a.starts_file);
+    if (!in) Fail(fmt::format("cannot open --starts file {}", a.starts_file));
+    std::string line;
+    while (crops.size() < a.n && std::getline(in, line)) {
+      if (line.empty()) continue;
+      crops.push_back({ParseList(line, a.starts_file), extent});
+    }
+    return crops;
+  }
+  std::mt19937_64 rng(a.seed);
+  for (uint64_t i = 0; i < a.n; ++i) {
+    zarr::Box b{std::vector<uint64_t>(shape.size()), extent};
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (extent[d] > shape[d]) Fail("--crop is larger than the array");
+      b.origin[d] = rng() % (shape[d] - extent[d] + 1);
+    }
+    crops.push_back(std::move(b));
+  }
+  return crops;
+}
+
+void RunBenchCrops(const BenchCropsArgs& a) {
+  auto store = zarr::DirectoryStore::Open(a.store);
+  if (!store.ok()) Fail(store.status().ToString());
+  auto array = zarr::Array::Open(**store, a.array);
+  if (!array.ok()) Fail(array.status().ToString());
+  const std::vector<zarr::Box> crops = MakeCrops(a, (*array)->metadata().shape);
+  if (crops.empty()) Fail("no crops to read");
+  zarr::CropReaderOptions opt;
+  opt.threads = a.threads;
+  opt.budget_bytes = a.budget_mib << 20;
+  auto reader = zarr::CropReader::Create(**array, opt);
+  if (!reader.ok()) Fail(reader.status().ToString());
+
+  const size_t elem = (*array)->data_type().size_bytes();
+  const uint64_t crop_bytes = crops[0].NumElements() * elem;
+  const size_t group = std::max<uint64_t>(1, std::min<uint64_t>(a.group, crops.size()));
+  std::vector<std::byte> buf(group * crop_bytes);
+  std::vector<zarr::CropOutput> outs(group);
+  for (size_t i = 0; i < group; ++i) outs[i].data = {buf.data() + i * crop_bytes, crop_bytes};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
+
+  auto pass = [&](bool timed) {
+    double seconds = 0;
+    for (size_t first = 0; first < crops.size(); first += group) {
+      const size_t count = std::min(group, crops.size() - first);
+      const auto t0 = std::chrono::steady_clock::now();
+      auto st = (*reader)->ReadCrops(std::span(crops).subspan(first, count),
+                                     std::span<const zarr::CropOutput>(outs).first(count));
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!st.ok()) Fail(st.status().ToString());
+      for (size_t i = 0; i < count; ++i) {
+        if (!(*st)[i].ok()) Fail(fmt::format("crop {}: {}", first + i, (*st)[i].ToString()));
+      }
+      if (timed && a.checksum) EVP_DigestUpdate(sha.get(), buf.data(), count * crop_bytes);
+    }
+    return seconds;
+  };
+  if (a.warmup) pass(false);
+  const zarr::CropReadStats before = (*reader)->stats();
+  const double seconds = pass(true);
+  const zarr::CropReadStats after = (*reader)->stats();
+
+  const unsigned cores =
+      a.threads > 0 ? static_cast<unsigned>(a.threads) : std::max(1u, std::thread::hardware_concurrency());
+  const Ceiling ceil = a.ceiling ? MeasureCeiling(**array, crops, cores) : Ceiling{};
+  std::string hex;
+  if (a.checksum) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(sha.get(), md, &len);
+    for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  }
+  const double n = static_cast<double>(crops.size());
+  const double chunks = static_cast<double>(after.chunks_decoded - before.chunks_decoded);
+  const uint64_t read = after.bytes_read - before.bytes_read;
+  const double out_bytes = n * static_cast<double>(crop_bytes);
+  if (a.json) {
+    std::printf(
+        "{\"crops\": %.0f, \"seconds\": %.6f, \"crops_per_s\": %.1f, \"out_bytes_per_s\": %.0f, "
+        "\"chunks_per_s\": %.1f, \"chunks_decoded\": %.0f, \"bytes_read\": %llu%s%s}\n",
+        n, seconds, n / seconds, out_bytes / seconds, chunks / seconds, chunks,
+        static_cast<unsigned long long>(read),
+        a.checksum ? fmt::format(", \"sha256\": \"{}\"", hex).c_str() : "",
+        a.ceiling ? fmt::format(", \"ceiling_chunks_per_s_per_core\": {:.1f}, "
+                                "\"chunks_per_crop\": {:.3f}, \"ceiling_crops_per_s\": {:.1f}",
+                                ceil.chunks_per_s_per_core, ceil.chunks_per_crop,
+                                ceil.crops_per_s).c_str()
+                  : "");
+  } else {
+    std::printf("crops        %.0f in %.3f s\n", n, seconds);
+    std::printf("crops/s      %.1f\n", n / seconds);
+    std::printf("out MB/s     %.1f\n", out_bytes / seconds / 1e6);
+    std::printf("chunks/s     %.1f (%.0f chunks decoded, %.2f per crop)\n", chunks / seconds,
+                chunks, chunks / n);
+    std::printf("stored bytes %llu read (%.1f MB/s)\n", static_cast<unsigned long long>(read),
+                static_cast<double>(read) / seconds / 1e6);
+    if (a.checksum) std::printf("sha256       %s\n", hex.c_str());
+    if (a.ceiling) {
+      std::printf("ceiling      %.1f chunks/s per core, %.2f chunks per crop: %.1f crops/s on %u "
+                  "cores (zring at %.2f of it)\n",
+                  ceil.chunks_per_s_per_core, ceil.chunks_per_crop, ceil.crops_per_s, cores,
+                  n / seconds / ceil.crops_per_s);
+    }
+  }
+}
+
+}  // namespace
+
+void RegisterBenchCrops(CLI::App& bench) {
+  auto a = std::make_shared<BenchCropsArgs>();
+  CLI::App* cmd = bench.add_subcommand("crops", "Random-crop throughput of the crop pipeline");
+  cmd->add_option("STORE", a->store, "Zarr store directory")->required();
+  cmd->add_option("--array", a->array, "Array path inside STORE (default: the root)");
+  cmd->add_option("--crop", a->crop, "Crop shape, comma-separated");
+  cmd->add_option("--n", a->n, "Number of crops (a cap when --starts is given)");
+  cmd->add_option("--seed", a->seed, "Seed for random starts");
+  cmd->add_option("--starts", a->starts_file, "File of crop starts, one per line, a,b,c");
+  cmd->add_option("--threads", a->threads, "Decode workers (0: one per core)");
+  cmd->add_option("--budget-mib", a->budget_mib, "Stored bytes in flight, MiB");
+  cmd->add_option("--group", a->group, "Crops per ReadCrops call");
+  cmd->add_flag("--warmup", a->warmup, "Read every crop once, untimed, first");
+  cmd->add_flag("--checksum", a->checksum, "sha256 of all crops in order");
+  cmd->add_flag("--ceiling", a->ceiling, "Also measure the whole-chunk decode ceiling");
+  cmd->add_flag("--json", a->json, "One JSON object instead of text");
+  cmd->callback([a] { RunBenchCrops(*a); });
+}
+
+}  // namespace zring::tools

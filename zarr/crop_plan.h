@@ -1,0 +1,64 @@
+// Crop planning: which chunks a crop (an N-d box) touches, and for each, which part of the chunk
+// lands where in the crop's output. Pure arithmetic: no I/O, no threads, no allocation beyond the
+// returned plan.
+//
+// The plan works on any regular grid. For a sharded array, plan against the inner chunk shape
+// (shards are whole multiples of it) and map each inner chunk to its shard with LocateInShard.
+//
+//   ZRING_RETURN_IF_ERROR(ValidateCrop(crop, array_shape));
+//   for (const ChunkSlice& s : PlanCrop(crop, array_shape, chunk_shape)) {
+//     // chunk s.chunk_index: copy [s.in_chunk, s.in_chunk + s.extent) of the chunk to
+//     // [s.in_crop, s.in_crop + s.extent) of the crop's output.
+//   }
+//
+// Invariants of a plan: slices are in C order of their chunk index; they tile the crop exactly
+// (disjoint, covering every element); in_chunk + extent <= chunk_shape and
+// in_crop + extent <= crop.shape in every dimension; every extent is > 0.
+#ifndef ZRING_ZARR_CROP_PLAN_H_
+#define ZRING_ZARR_CROP_PLAN_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "zarr/chunk_grid.h"
+
+namespace zring::zarr {
+
+// The part of one chunk that one crop needs.
+struct ChunkSlice {
+  std::vector<uint64_t> chunk_index;  // grid index of the chunk
+  std::vector<uint64_t> in_chunk;     // first element of the slice, relative to the chunk
+  std::vector<uint64_t> in_crop;      // first element of the slice, relative to the crop
+  std::vector<uint64_t> extent;       // elements per dimension, each > 0
+};
+
+// Where an inner chunk of a sharded array lives: its shard and its C-order number in the shard.
+struct ShardLocation {
+  std::vector<uint64_t> shard_index;
+  uint64_t inner_number = 0;
+};
+
+// "[0:4, 128:256]" for messages.
+std::string DescribeBox(const Box& box);
+
+// InvalidArgument, naming the crop and the array shape, when the crop's rank differs from the
+// array's, any extent is zero, or the crop reaches past the array.
+absl::Status ValidateCrop(const Box& crop, std::span<const uint64_t> array_shape);
+
+// The slices of a valid crop (ValidateCrop passed) on the grid of `chunk_shape`.
+std::vector<ChunkSlice> PlanCrop(const Box& crop, std::span<const uint64_t> chunk_shape);
+
+// Number of chunks PlanCrop would return, without building them.
+uint64_t CountCropChunks(const Box& crop, std::span<const uint64_t> chunk_shape);
+
+// `inner_index` on the inner grid -> its shard and number inside it, with
+// `chunks_per_shard` inner chunks per shard along each dimension.
+ShardLocation LocateInShard(std::span<const uint64_t> inner_index,
+                            std::span<const uint64_t> chunks_per_shard);
+
+}  // namespace zring::zarr
+
+#endif  // ZRING_ZARR_CROP_PLAN_H_

@@ -1,0 +1,471 @@
+#include "zarr/crop_reader.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <tuple>
+#include <unordered_map>
+
+#include "engine/status.h"
+#include "fmt/format.h"
+#include "zarr/buffer.h"
+#include "zarr/crop_plan.h"
+#include "zarr/errors.h"
+
+namespace zring::zarr {
+namespace {
+
+// One crop's need for one chunk: slices[crop][slice] of the call.
+struct Use {
+  uint32_t crop;
+  uint32_t slice;
+};
+
+// A chunk (an inner chunk when sharded) that one or more crops need.
+struct Unit {
+  std::vector<uint64_t> index;  // on the read grid
+  uint32_t first_use = 0;
+  uint32_t num_uses = 0;
+  uint32_t shard = ~uint32_t{0};  // into Call::shards when sharded
+  uint64_t inner_number = 0;      // C-order number inside its shard
+  engine::ReadRequest request;
+};
+
+uint64_t Linear(std::span<const uint64_t> index, std::span<const uint64_t> grid_shape) {
+  uint64_t n = 0;
+  for (size_t d = 0; d < index.size(); ++d) n = n * grid_shape[d] + index[d];
+  return n;
+}
+
+}  // namespace
+
+struct CropReader::ShardInfo {
+  std::vector<uint64_t> index;  // on the array's (shard) grid
+  uint64_t linear = 0;
+  engine::SourceId source = engine::kInvalidSource;
+  uint64_t size_bytes = 0;
+  bool missing = false;
+  absl::Status status;
+  std::vector<ShardIndexEntry> entries;
+};
+
+struct CropReader::Call {
+  std::span<const Box> crops;
+  std::span<const CropOutput> outputs;
+  std::vector<std::vector<ChunkSlice>> slices;
+  std::vector<Use> uses;
+  std::vector<Unit> units;
+  std::vector<ShardInfo> shards;
+  std::vector<uint32_t> to_read;  // units with a request, in submission order
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<absl::Status> status;  // guarded by mu once reads are in flight
+  uint64_t inflight_bytes = 0;       // guarded by mu
+  size_t pending = 0;                // guarded by mu: submitted units not yet processed
+};
+
+absl::StatusOr<std::unique_ptr<CropReader>> CropReader::Create(const Array& array,
+                                                               const CropReaderOptions& options,
+                                                               engine::Engine* engine) {
+  if (dynamic_cast<const DirectoryStore*>(&array.store()) == nullptr) {
+    return absl::UnimplementedError(fmt::format(
+        "{}: crop reads need a directory store, not {}", array.Describe(),
+        array.store().Describe()));
+  }
+  std::unique_ptr<engine::Engine> owned;
+  if (engine == nullptr) {
+    ZRING_ASSIGN_OR_RETURN(owned, engine::Engine::Create(options.engine));
+    engine = owned.get();
+  }
+  return std::unique_ptr<CropReader>(new CropReader(array, options, engine, std::move(owned)));
+}
+
+CropReader::CropReader(const Array& array, const CropReaderOptions& options,
+                       engine::Engine* engine, std::unique_ptr<engine::Engine> owned)
+    : array_(array),
+      options_(options),
+      owned_engine_(std::move(owned)),
+      engine_(engine),
+      index_cache_(options.index_cache_bytes) {
+  const CodecChain& chain = array.codec_chain();
+  sharding_ = chain.sharding();
+  // Codecs around the sharding stage would have to run on whole shards: read those whole.
+  if (chain.HasArrayToArrayCodecs() || chain.HasBytesToBytesCodecs()) sharding_ = nullptr;
+  read_chunk_shape_ = sharding_ ? sharding_->inner_chunk_shape() : array.metadata().chunk_shape;
+  for (size_t d = 0; d < read_chunk_shape_.size(); ++d) {
+    const uint64_t c = read_chunk_shape_[d];
+    read_grid_shape_.push_back((array.metadata().shape[d] + c - 1) / c);
+  }
+  root_ = array.store().Describe();
+  pool_ = std::make_unique<WorkerPool>(options.threads);
+}
+
+CropReader::~CropReader() = default;
+
+std::string CropReader::PathOf(std::span<const uint64_t> grid_index) const {
+  return root_ + "/" + array_.StoreKey(grid_index);
+}
+
+CropReadStats CropReader::stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  CropReadStats s = stats_;
+  s.chunks_decoded += chunks_decoded_.load(std::memory_order_relaxed);
+  s.bytes_read += chunk_bytes_read_.load(std::memory_order_relaxed);
+  s.chunks_filled += chunks_filled_.load(std::memory_order_relaxed);
+  s.chunks_direct += chunks_direct_.load(std::memory_order_relaxed);
+  return s;
+}
+
+absl::Status CropReader::Read(const Box& crop, const CropOutput& output) {
+  ZRING_ASSIGN_OR_RETURN(std::vector<absl::Status> s,
+                         ReadCrops(std::span<const Box>(&crop, 1),
+                                   std::span<const CropOutput>(&output, 1)));
+  return s[0];
+}
+
+absl::StatusOr<std::vector<absl::Status>> CropReader::ReadCrops(
+    std::span<const Box> crops, std::span<const CropOutput> outputs) {
+  if (crops.size() != outputs.size()) {
+    return absl::InvalidArgumentError(fmt::format("{}: {} crops but {} outputs",
+                                                  array_.Describe(), crops.size(),
+                                                  outputs.size()));
+  }
+  Call call;
+  call.crops = crops;
+  call.outputs = outputs;
+  call.status.assign(crops.size(), absl::OkStatus());
+  PlanUnits(call);
+  if (sharding_ != nullptr) OpenShards(call);
+  PrepareRequests(call);
+  RunRounds(call);
+  for (const ShardInfo& s : call.shards) {
+    if (s.source != engine::kInvalidSource) engine_->CloseSource(s.source).IgnoreError();
+  }
+  return std::move(call.status);
+}
+
+void CropReader::PlanUnits(Call& call) {
+  const size_t elem = array_.data_type().size_bytes();
+  call.slices.resize(call.crops.size());
+  std::vector<std::tuple<uint64_t, uint32_t, uint32_t>> needs;  // (chunk, crop, slice)
+  for (size_t i = 0; i < call.crops.size(); ++i) {
+    absl::Status s = ValidateCrop(call.crops[i], array_.metadata().shape);
+    if (s.ok()) s = CheckOutput(call.crops[i], call.outputs[i], elem);
+    if (!s.ok()) {
+      call.status[i] = WithPrefix(s, array_.Describe());
+      continue;
+    }
+    call.slices[i] = PlanCrop(call.crops[i], read_chunk_shape_);
+    for (size_t j = 0; j < call.slices[i].size(); ++j) {
+      needs.emplace_back(Linear(call.slices[i][j].chunk_index, read_grid_shape_),
+                         static_cast<uint32_t>(i), static_cast<uint32_t>(j));
+    }
+  }
+  std::sort(needs.begin(), needs.end());
+  std::unordered_map<uint64_t, uint32_t> shard_of_linear;
+  call.uses.reserve(needs.size());
+  for (size_t k = 0; k < needs.size(); ++k) {
+    const auto [chunk, crop, slice] = needs[k];
+    if (k == 0 || std::get<0>(needs[k - 1]) != chunk) {
+      Unit u;
+      u.index = call.slices[crop][slice].chunk_index;
+      u.first_use = static_cast<uint32_t>(call.uses.size());
+      if (sharding_ != nullptr) {
+        ShardLocation loc = LocateInShard(u.index, sharding_->chunks_per_shard());
+        u.inner_number = loc.inner_number;
+        const uint64_t shard_linear = Linear(loc.shard_index, array_.grid().grid_shape());
+        auto [it, added] = shard_of_linear.emplace(shard_linear, call.shards.size());
+        if (added) {
+          call.shards.emplace_back();
+          call.shards.back().index = std::move(loc.shard_index);
+          call.shards.back().linear = shard_linear;
+        }
+        u.shard = it->second;
+      }
+      call.units.push_back(std::move(u));
+    }
+    call.uses.push_back({crop, slice});
+    ++call.units.back().num_uses;
+  }
+}
+
+void CropReader::OpenShards(Call& call) {
+  std::vector<ShardInfo*> misses;
+  for (ShardInfo& s : call.shards) {
+    const std::string path = PathOf(s.index);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) {
+        s.missing = true;
+      } else {
+        s.status = WithPrefix(ErrnoToStatus(errno, "stat " + path), array_.DescribeChunk(s.index));
+      }
+      continue;
+    }
+    s.size_bytes = static_cast<uint64_t>(st.st_size);
+    absl::StatusOr<engine::SourceId> src = engine_->OpenFile(path);
+    if (!src.ok()) {
+      s.status = WithPrefix(src.status(), array_.DescribeChunk(s.index));
+      continue;
+    }
+    s.source = *src;
+    const std::vector<ShardIndexEntry>* hit = index_cache_.Find(s.linear, s.size_bytes);
+    if (hit != nullptr) {
+      s.entries = *hit;
+    } else {
+      misses.push_back(&s);
+    }
+  }
+  if (!misses.empty()) ReadShardIndexes(misses);
+}
+
+void CropReader::ReadShardIndexes(std::vector<ShardInfo*>& misses) {
+  const uint64_t index_bytes = sharding_->index_size_bytes();
+  std::vector<engine::ReadRequest> reqs;
+  std::vector<ShardInfo*> asked;
+  for (ShardInfo* s : misses) {
+    if (s->size_bytes < index_bytes) {
+      s->status = absl::DataLossError(fmt::format(
+          "{}: shard holds {} bytes, less than its {}-byte index",
+          array_.DescribeChunk(s->index), s->size_bytes, index_bytes));
+      continue;
+    }
+    const uint64_t at = sharding_->index_at_end() ? s->size_bytes - index_bytes : 0;
+    reqs.push_back({.source = s->source, .offset_bytes = at, .length_bytes = index_bytes});
+    asked.push_back(s);
+  }
+  if (reqs.empty()) return;
+  absl::StatusOr<std::vector<engine::ReadResult>> results = engine_->ReadAll(std::move(reqs));
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    stats_.index_reads += asked.size();
+  }
+  for (size_t i = 0; i < asked.size(); ++i) {
+    ShardInfo& s = *asked[i];
+    absl::Status st = results.ok() ? (*results)[i].status : results.status();
+    if (st.ok() && (*results)[i].bytes_read != index_bytes) {
+      st = absl::DataLossError(fmt::format("index read returned {} of {} bytes",
+                                           (*results)[i].bytes_read, index_bytes));
+    }
+    if (!st.ok()) {
+      s.status = WithPrefix(st, array_.DescribeChunk(s.index) + ": shard index");
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      stats_.bytes_read += index_bytes;
+    }
+    absl::StatusOr<std::vector<ShardIndexEntry>> entries = sharding_->DecodeIndex(
+        std::span<const std::byte>((*results)[i].data, index_bytes), s.size_bytes);
+    if (!entries.ok()) {
+      s.status = WithPrefix(entries.status(), array_.DescribeChunk(s.index) + ": shard index");
+      continue;
+    }
+    s.entries = std::move(*entries);
+    index_cache_.Insert(s.linear, s.entries, s.size_bytes);
+  }
+}
+
+void CropReader::PrepareRequests(Call& call) {
+  // A chunk file's size is not known without a stat; read up to a bound that any sane encoding
+  // of the chunk fits in, and fall back to a whole-file read when the bound was reached.
+  const uint64_t chunk_bytes = array_.chunk_size_bytes();
+  const uint64_t bound = chunk_bytes + chunk_bytes / 4 + (64 << 10);
+  for (uint32_t u = 0; u < call.units.size(); ++u) {
+    Unit& unit = call.units[u];
+    if (sharding_ != nullptr) {
+      const ShardInfo& s = call.shards[unit.shard];
+      if (!s.status.ok()) {
+        FailUnit(call, u, s.status);
+        continue;
+      }
+      if (s.missing || s.entries[unit.inner_number].missing()) {
+        FillUnit(call, u);
+        continue;
+      }
+      const ShardIndexEntry& e = s.entries[unit.inner_number];
+      unit.request = {.source = s.source, .offset_bytes = e.offset_bytes,
+                      .length_bytes = e.length_bytes, .tag = u};
+    } else {
+      absl::StatusOr<engine::SourceId> src = engine_->AddPath(PathOf(unit.index));
+      if (!src.ok()) {
+        FailUnit(call, u, WithPrefix(src.status(), array_.DescribeChunk(unit.index)));
+        continue;
+      }
+      unit.request = {.source = *src, .offset_bytes = 0, .length_bytes = bound, .tag = u};
+    }
+    call.to_read.push_back(u);
+  }
+  if (sharding_ != nullptr) {
+    // Inner chunks of one shard in file order, so the engine can merge near ranges.
+    std::stable_sort(call.to_read.begin(), call.to_read.end(), [&](uint32_t a, uint32_t b) {
+      const engine::ReadRequest& x = call.units[a].request;
+      const engine::ReadRequest& y = call.units[b].request;
+      return std::tie(x.source, x.offset_bytes) < std::tie(y.source, y.offset_bytes);
+    });
+  }
+}
+
+void CropReader::RunRounds(Call& call) {
+  const uint64_t budget = std::max<uint64_t>(options_.budget_bytes, 1);
+  size_t next = 0;
+  while (next < call.to_read.size()) {
+    uint64_t room;
+    {
+      std::unique_lock<std::mutex> lock(call.mu);
+      call.cv.wait(lock, [&] { return call.inflight_bytes < budget; });
+      room = budget - call.inflight_bytes;
+    }
+    // A round takes units up to the room left in the budget, and at least one.
+    std::vector<engine::ReadRequest> reqs;
+    uint64_t round_bytes = 0;
+    while (next < call.to_read.size() && reqs.size() < engine::Engine::kMaxBatchRequests) {
+      const engine::ReadRequest& r = call.units[call.to_read[next]].request;
+      if (!reqs.empty() && round_bytes + r.length_bytes > room) break;
+      round_bytes += r.length_bytes;
+      reqs.push_back(r);
+      ++next;
+    }
+    {
+      std::lock_guard<std::mutex> lock(call.mu);
+      call.inflight_bytes += round_bytes;
+      call.pending += reqs.size();
+    }
+    {
+      std::lock_guard<std::mutex> lock(stats_mu_);
+      ++stats_.rounds;
+      stats_.chunk_reads += reqs.size();
+    }
+    std::vector<uint32_t> round_units;
+    for (const engine::ReadRequest& r : reqs) round_units.push_back(static_cast<uint32_t>(r.tag));
+    auto on_complete = [this, &call](uint32_t, engine::ReadResult& result) {
+      auto owned = std::make_shared<engine::ReadResult>(std::move(result));
+      pool_->Post([this, &call, owned = std::move(owned)]() mutable {
+        const uint32_t u = static_cast<uint32_t>(owned->tag);
+        ProcessUnit(call, u, *owned);
+        const uint64_t length = call.units[u].request.length_bytes;
+        owned.reset();  // the read buffer goes back before the budget is released
+        std::lock_guard<std::mutex> lock(call.mu);
+        call.inflight_bytes -= length;
+        --call.pending;
+        call.cv.notify_all();
+      });
+    };
+    absl::StatusOr<std::shared_ptr<engine::Batch>> batch =
+        engine_->Submit(std::move(reqs), on_complete);
+    if (!batch.ok()) {
+      for (uint32_t u : round_units) FailUnit(call, u, batch.status());
+      std::lock_guard<std::mutex> lock(call.mu);
+      call.inflight_bytes -= round_bytes;
+      call.pending -= round_units.size();
+    }
+  }
+  std::unique_lock<std::mutex> lock(call.mu);
+  call.cv.wait(lock, [&] { return call.pending == 0; });
+}
+
+void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result) {
+  const Unit& unit = call.units[u];
+  const bool sharded = sharding_ != nullptr;
+  auto close_path = [&] {
+    if (!sharded) engine_->CloseSource(unit.request.source).IgnoreError();
+  };
+  const std::vector<uint64_t>& where = sharded ? call.shards[unit.shard].index : unit.index;
+  // Built only on the error paths: formatting per chunk would cost more than copying it.
+  auto what = [&] {
+    std::string d = array_.DescribeChunk(where);
+    return sharded ? fmt::format("inner chunk {} of {}", unit.inner_number, d) : d;
+  };
+  if (!result.status.ok()) {
+    close_path();
+    if (!sharded && absl::IsNotFound(result.status)) return FillUnit(call, u);
+    return FailUnit(call, u, WithPrefix(result.status, what()));
+  }
+  close_path();
+  std::span<const std::byte> bytes(result.data, result.bytes_read);
+  Buffer whole;
+  if (!sharded && result.bytes_read == unit.request.length_bytes) {
+    // The file may be longer than the bound: read it whole.
+    absl::StatusOr<Buffer> got = array_.store().Get(array_.StoreKey(unit.index));
+    if (!got.ok()) return FailUnit(call, u, WithPrefix(got.status(), what()));
+    whole = std::move(*got);
+    bytes = whole.span();
+  }
+  if (sharded && result.bytes_read != unit.request.length_bytes) {
+    return FailUnit(call, u, absl::DataLossError(fmt::format(
+                                 "{}: shard index says {} bytes at offset {}, the file holds {}",
+                                 what(), unit.request.length_bytes, unit.request.offset_bytes,
+                                 result.bytes_read)));
+  }
+  thread_local Buffer scratch;
+  const size_t elem = array_.data_type().size_bytes();
+  const size_t chunk_bytes = ShapeProduct(read_chunk_shape_) * elem;
+  std::span<std::byte> target = DirectTarget(call, u, chunk_bytes);
+  if (target.empty()) {
+    scratch.Resize(chunk_bytes);
+    target = scratch.span();
+  }
+  absl::Status st = sharded ? sharding_->inner_chain().Decode(bytes, target)
+                            : array_.DecodeChunk(unit.index, bytes, target);
+  if (sharded && !st.ok()) st = WithPrefix(st, what());
+  chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
+  if (st.ok()) chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
+  if (!st.ok()) return FailUnit(call, u, st);
+  if (target.data() != scratch.data()) {
+    chunks_direct_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  for (uint32_t k = unit.first_use; k < unit.first_use + unit.num_uses; ++k) {
+    const Use& use = call.uses[k];
+    AssembleSlice(scratch.data(), read_chunk_shape_, call.slices[use.crop][use.slice],
+                  call.crops[use.crop].shape, call.outputs[use.crop], elem);
+  }
+}
+
+std::span<std::byte> CropReader::DirectTarget(const Call& call, uint32_t u,
+                                              size_t chunk_bytes) const {
+  const Unit& unit = call.units[u];
+  // Only a chunk that one crop needs whole, and whose rows are whole rows of that crop's C-order
+  // output, is one contiguous run of the output in the chunk's own layout.
+  const size_t ndim = read_chunk_shape_.size();
+  if (unit.num_uses != 1 || ndim == 0) return {};
+  const Use& use = call.uses[unit.first_use];
+  const ChunkSlice& s = call.slices[use.crop][use.slice];
+  const Box& crop = call.crops[use.crop];
+  const CropOutput& out = call.outputs[use.crop];
+  if (!out.strides_elements.empty()) return {};
+  uint64_t row_elements = 1;
+  for (size_t d = 0; d < ndim; ++d) {
+    if (s.extent[d] != read_chunk_shape_[d]) return {};
+    if (d > 0 && crop.shape[d] != s.extent[d]) return {};
+    if (d > 0) row_elements *= crop.shape[d];
+  }
+  return out.data.subspan(s.in_crop[0] * row_elements * (chunk_bytes / ShapeProduct(s.extent)),
+                          chunk_bytes);
+}
+
+void CropReader::FailUnit(Call& call, uint32_t u, const absl::Status& status) {
+  const Unit& unit = call.units[u];
+  std::lock_guard<std::mutex> lock(call.mu);
+  for (uint32_t k = unit.first_use; k < unit.first_use + unit.num_uses; ++k) {
+    absl::Status& s = call.status[call.uses[k].crop];
+    if (s.ok()) s = status;
+  }
+}
+
+void CropReader::FillUnit(Call& call, uint32_t u) {
+  const Unit& unit = call.units[u];
+  std::vector<std::byte> fill(array_.data_type().size_bytes());
+  array_.metadata().fill_value.FillInto(fill);
+  for (uint32_t k = unit.first_use; k < unit.first_use + unit.num_uses; ++k) {
+    const Use& use = call.uses[k];
+    FillSlice(fill, call.slices[use.crop][use.slice], call.crops[use.crop].shape,
+              call.outputs[use.crop]);
+  }
+  chunks_filled_.fetch_add(unit.num_uses, std::memory_order_relaxed);
+}
+
+}  // namespace zring::zarr

@@ -1,0 +1,125 @@
+// CropReader: reads many crops (N-d boxes) of one array into caller buffers, as a pipeline:
+// plan (zarr/crop_plan.h) -> batched reads through the engine -> decode on a worker pool as
+// reads complete -> assembly into every crop that needs the chunk (zarr/assembler.h).
+//
+// Reads go out in rounds, one engine batch each; a new round is submitted whenever the stored
+// bytes read but not yet decoded fall below `budget_bytes`, so memory beyond the outputs stays
+// near the budget (a round always holds at least one chunk, so a budget smaller than one chunk
+// still makes progress). The plan of one call (a few dozen bytes per crop and chunk it touches)
+// is held for the whole call: callers with very long crop lists pass them in groups. A chunk one
+// crop needs whole, whose rows are whole rows of that crop's C-order output, decodes straight
+// into the output; every other chunk decodes into a per-worker scratch chunk and is copied out.
+// Sharded arrays: the needed shard indexes are read first in one batch
+// (and kept in an LRU cache bounded in bytes), then only the inner chunks the crops need.
+// Chunks, inner chunks and shards that are not stored read as the fill value.
+//
+// Status is per crop: a chunk that fails to read or decode fails the crops that need it, with
+// a message naming the chunk; every other crop completes.
+//
+// Needs a DirectoryStore (local files, read through the engine). The array and the engine must
+// outlive the reader. ReadCrops may be called from one thread at a time.
+//
+//   ZRING_ASSIGN_OR_RETURN(auto reader, CropReader::Create(*array, {}));
+//   std::vector<Box> crops = ...;
+//   std::vector<CropOutput> outs = ...;   // one buffer per crop, C order
+//   ZRING_ASSIGN_OR_RETURN(std::vector<absl::Status> statuses, reader->ReadCrops(crops, outs));
+#ifndef ZRING_ZARR_CROP_READER_H_
+#define ZRING_ZARR_CROP_READER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/engine.h"
+#include "zarr/array.h"
+#include "zarr/assembler.h"
+#include "zarr/codec/sharding_codec.h"
+#include "zarr/shard_index_cache.h"
+#include "zarr/worker_pool.h"
+
+namespace zring::zarr {
+
+struct CropReaderOptions {
+  int threads = 0;                         // decode workers; 0: one per online core
+  uint64_t budget_bytes = 256 << 20;       // stored bytes in flight (read, not yet decoded)
+  uint64_t index_cache_bytes = 64 << 20;   // decoded shard indexes kept between calls
+  engine::EngineOptions engine;            // for the reader's own engine (none was passed)
+};
+
+// Counters over the reader's lifetime.
+struct CropReadStats {
+  uint64_t chunks_decoded = 0;   // chunks (inner chunks when sharded) read and decoded
+  uint64_t chunks_filled = 0;    // chunk slices filled because nothing was stored
+  uint64_t chunks_direct = 0;    // of chunks_decoded: decoded straight into a crop's output
+  uint64_t bytes_read = 0;       // stored bytes delivered by the engine (chunks + indexes)
+  uint64_t index_reads = 0;      // shard indexes read (cache misses)
+  uint64_t rounds = 0;           // engine batches submitted for chunk data
+  uint64_t chunk_reads = 0;      // chunk read requests in those batches (missing files too)
+};
+
+class CropReader {
+ public:
+  // `engine` null: the reader makes its own from options.engine.
+  static absl::StatusOr<std::unique_ptr<CropReader>> Create(const Array& array,
+                                                            const CropReaderOptions& options,
+                                                            engine::Engine* engine = nullptr);
+  ~CropReader();
+
+  // Reads crops[i] into outputs[i]. The returned vector holds one status per crop. The call
+  // itself fails only when the arguments do not match (different counts) or the store cannot
+  // be read through the engine.
+  absl::StatusOr<std::vector<absl::Status>> ReadCrops(std::span<const Box> crops,
+                                                      std::span<const CropOutput> outputs);
+  // One crop; its status.
+  absl::Status Read(const Box& crop, const CropOutput& output);
+
+  CropReadStats stats() const;
+  const Array& array() const { return array_; }
+
+ private:
+  struct Call;
+  struct ShardInfo;
+  CropReader(const Array& array, const CropReaderOptions& options, engine::Engine* engine,
+             std::unique_ptr<engine::Engine> owned);
+
+  std::string PathOf(std::span<const uint64_t> grid_index) const;
+  void PlanUnits(Call& call);
+  void OpenShards(Call& call);
+  void ReadShardIndexes(std::vector<ShardInfo*>& misses);
+  void PrepareRequests(Call& call);
+  void RunRounds(Call& call);
+  void ProcessUnit(Call& call, uint32_t unit, engine::ReadResult& result);
+  void FailUnit(Call& call, uint32_t unit, const absl::Status& status);
+  // Where a chunk may decode straight into a crop's output, or empty.
+  std::span<std::byte> DirectTarget(const Call& call, uint32_t unit, size_t chunk_bytes) const;
+  void FillUnit(Call& call, uint32_t unit);
+
+  const Array& array_;
+  const CropReaderOptions options_;
+  std::unique_ptr<engine::Engine> owned_engine_;
+  engine::Engine* engine_;
+  const ShardingCodec* sharding_;   // null when the array is not sharded
+  std::vector<uint64_t> read_chunk_shape_;  // the chunks reads deliver (inner when sharded)
+  std::vector<uint64_t> read_grid_shape_;
+  std::string root_;                // the DirectoryStore's root
+
+  ShardIndexCache index_cache_;  // touched only by the thread calling ReadCrops
+
+  mutable std::mutex stats_mu_;
+  CropReadStats stats_;  // guarded by stats_mu_
+  // Per-chunk counters, kept apart from stats_ so decode workers never take a lock for them.
+  std::atomic<uint64_t> chunks_decoded_{0};
+  std::atomic<uint64_t> chunk_bytes_read_{0};
+  std::atomic<uint64_t> chunks_filled_{0};
+  std::atomic<uint64_t> chunks_direct_{0};
+  std::unique_ptr<WorkerPool> pool_;  // last: its destructor drains tasks touching the above
+};
+
+}  // namespace zring::zarr
+
+#endif  // ZRING_ZARR_CROP_READER_H_

@@ -1,0 +1,418 @@
+#include "zarr/crop_reader.h"
+
+#include <stdlib.h>
+
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "engine/status_matchers.h"
+#include "fmt/format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace zring::zarr {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::zring::testing::StatusIs;
+
+using V = std::vector<uint64_t>;
+
+// One stored array layout under test. Every array is 13x17x11 (edge chunks everywhere), in
+// chunks of 4x5x3; sharded ones put 2x2x2 of those in each shard. Fill value 42.
+struct Layout {
+  std::string name;
+  std::string meta_key;  // "arr/zarr.json" or "arr/.zarray"
+  std::string meta;
+  size_t elem;
+  bool sharded;
+  bool complex_fill;  // complex128: fill [42, 0]
+};
+
+void PrintTo(const Layout& l, std::ostream* os) { *os << l.name; }
+
+const V kShape{13, 17, 11};
+
+std::string V3(const std::string& dtype, const std::string& fill, const V& grid_chunk,
+               const std::string& codecs) {
+  return fmt::format(
+      R"({{"zarr_format": 3, "node_type": "array", "shape": [13, 17, 11], "data_type": "{}",
+      "chunk_grid": {{"name": "regular", "configuration": {{"chunk_shape": [{}, {}, {}]}}}},
+      "chunk_key_encoding": {{"name": "default"}}, "fill_value": {}, "codecs": [{}]}})",
+      dtype, grid_chunk[0], grid_chunk[1], grid_chunk[2], fill, codecs);
+}
+
+std::string V2(const std::string& dtype, char order, const std::string& compressor) {
+  return fmt::format(R"({{"zarr_format": 2, "shape": [13, 17, 11], "chunks": [4, 5, 3],
+      "dtype": "{}", "compressor": {}, "fill_value": 42, "order": "{}", "filters": null}})",
+                     dtype, compressor, order);
+}
+
+const char kGzip[] = R"({"name": "bytes", "configuration": {"endian": "little"}},
+                        {"name": "gzip", "configuration": {"level": 1}})";
+
+std::string Sharded(const std::string& inner, const std::string& location) {
+  return fmt::format(R"({{"name": "sharding_indexed", "configuration": {{
+      "chunk_shape": [4, 5, 3], "codecs": [{}],
+      "index_codecs": [{{"name": "bytes", "configuration": {{"endian": "little"}}}},
+                       {{"name": "crc32c"}}], "index_location": "{}"}}}})",
+                     inner, location);
+}
+
+std::vector<Layout> Layouts() {
+  const char blosc[] = R"({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0})";
+  const char big[] = R"({"name": "bytes", "configuration": {"endian": "big"}})";
+  const char transpose[] = R"({"name": "transpose", "configuration": {"order": [2, 0, 1]}})";
+  return {
+      {"v2_u1_blosc", "arr/.zarray", V2("|u1", 'C', blosc), 1, false, false},
+      {"v2_u2_blosc", "arr/.zarray", V2("<u2", 'C', blosc), 2, false, false},
+      {"v2_u4_big_F", "arr/.zarray", V2(">u4", 'F', "null"), 4, false, false},
+      {"v2_u8_zlib", "arr/.zarray", V2("<u8", 'C', R"({"id": "zlib", "level": 1})"), 8, false,
+       false},
+      {"v3_u2_gzip", "arr/zarr.json", V3("uint16", "42", {4, 5, 3}, kGzip), 2, false, false},
+      {"v3_c16_transposed", "arr/zarr.json",
+       V3("complex128", "[42.0, 0.0]", {4, 5, 3}, fmt::format("{}, {}", transpose, kGzip)), 16,
+       false, true},
+      {"v3_u4_sharded_gzip", "arr/zarr.json",
+       V3("uint32", "42", {8, 10, 6}, Sharded(kGzip, "end")), 4, true, false},
+      {"v3_u1_sharded_raw_start", "arr/zarr.json",
+       V3("uint8", "42", {8, 10, 6}, Sharded(big, "start")), 1, true, false},
+      {"v3_u8_sharded_big", "arr/zarr.json", V3("uint64", "42", {8, 10, 6}, Sharded(big, "end")),
+       8, true, false},
+  };
+}
+
+uint64_t Linear(const V& idx, const V& shape) {
+  uint64_t n = 0;
+  for (size_t d = 0; d < idx.size(); ++d) n = n * shape[d] + idx[d];
+  return n;
+}
+
+// Which chunks are absent: every fifth chunk of the plain grid (or shard grid), and in sharded
+// arrays every fourth inner chunk (written as the fill value, which the encoder leaves out).
+bool ChunkMissing(const V& coord, const V& chunk, const V& grid) {
+  V idx(3);
+  for (size_t d = 0; d < 3; ++d) idx[d] = coord[d] / chunk[d];
+  return Linear(idx, grid) % 5 == 3;
+}
+bool InnerMissing(const V& coord) {
+  V idx{coord[0] / 4, coord[1] / 5, coord[2] / 3};
+  return Linear(idx, V{4, 4, 4}) % 4 == 1;
+}
+
+class CropReaderTest : public ::testing::TestWithParam<Layout> {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zring_crop_reader_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ASSERT_OK_AND_ASSIGN(store_, DirectoryStore::Open(dir_));
+    const Layout& l = GetParam();
+    ASSERT_OK(store_->Set(l.meta_key, std::as_bytes(std::span(l.meta.data(), l.meta.size()))));
+    ASSERT_OK_AND_ASSIGN(array_, Array::Open(*store_, "arr"));
+    fill_.assign(l.elem, std::byte{0});
+    if (l.complex_fill) {
+      const double re = 42.0;
+      std::memcpy(fill_.data(), &re, 8);
+    } else {
+      fill_[0] = std::byte{42};
+    }
+    WriteChunks();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // The stored value of an element in bounds, as bytes: a mix of its linear index.
+  void Value(const V& coord, std::byte* out) const {
+    uint64_t v = Linear(coord, kShape) * 0x9E3779B97F4A7C15ull + 12345;
+    v ^= v >> 29;
+    for (size_t k = 0; k < GetParam().elem; ++k) {
+      out[k] = static_cast<std::byte>((k < 8 ? v >> (8 * k) : (v * 3) >> (8 * (k - 8))) & 0xff);
+    }
+  }
+  // What a read must return for an element.
+  void Expected(const V& coord, std::byte* out) const {
+    const Layout& l = GetParam();
+    if (ChunkMissing(coord, array_->metadata().chunk_shape, array_->grid().grid_shape()) ||
+        (l.sharded && InnerMissing(coord))) {
+      std::memcpy(out, fill_.data(), l.elem);
+    } else {
+      Value(coord, out);
+    }
+  }
+  void WriteChunks() {
+    const size_t elem = GetParam().elem;
+    const V& cs = array_->metadata().chunk_shape;
+    std::vector<std::byte> chunk(array_->chunk_size_bytes());
+    for (uint64_t n = 0; n < array_->grid().NumChunks(); ++n) {
+      const V idx = array_->grid().UnravelIndex(n);
+      if (n % 5 == 3) continue;
+      V at(3, 0);
+      for (uint64_t e = 0; e < chunk.size() / elem; ++e) {
+        V coord{idx[0] * cs[0] + at[0], idx[1] * cs[1] + at[1], idx[2] * cs[2] + at[2]};
+        std::byte* p = chunk.data() + e * elem;
+        const bool in = coord[0] < kShape[0] && coord[1] < kShape[1] && coord[2] < kShape[2];
+        if (!in || (GetParam().sharded && InnerMissing(coord))) {
+          std::memcpy(p, fill_.data(), elem);
+        } else {
+          Value(coord, p);
+        }
+        for (size_t d = 3; d-- > 0;) {
+          if (++at[d] < cs[d]) break;
+          at[d] = 0;
+        }
+      }
+      Buffer enc;
+      ASSERT_OK(array_->EncodeChunk(idx, chunk, enc));
+      ASSERT_OK(store_->Set(array_->StoreKey(idx), enc.span()));
+    }
+  }
+  std::vector<std::byte> ExpectedCrop(const Box& crop) const {
+    const size_t elem = GetParam().elem;
+    std::vector<std::byte> out(crop.NumElements() * elem);
+    uint64_t e = 0;
+    for (uint64_t i = 0; i < crop.shape[0]; ++i) {
+      for (uint64_t j = 0; j < crop.shape[1]; ++j) {
+        for (uint64_t k = 0; k < crop.shape[2]; ++k, ++e) {
+          Expected(V{crop.origin[0] + i, crop.origin[1] + j, crop.origin[2] + k},
+                   out.data() + e * elem);
+        }
+      }
+    }
+    return out;
+  }
+  std::vector<Box> RandomCrops(int n, uint64_t seed) const {
+    std::mt19937_64 rng(seed);
+    std::vector<Box> crops{Box{{0, 0, 0}, kShape}, Box{{12, 16, 10}, {1, 1, 1}},
+                           Box{{1, 1, 1}, {2, 3, 1}}};
+    while (static_cast<int>(crops.size()) < n) {
+      Box b{V(3), V(3)};
+      for (size_t d = 0; d < 3; ++d) {
+        b.origin[d] = rng() % kShape[d];
+        b.shape[d] = 1 + rng() % std::min<uint64_t>(kShape[d] - b.origin[d], 9);
+      }
+      crops.push_back(b);
+    }
+    return crops;
+  }
+  std::unique_ptr<CropReader> Reader(int threads, uint64_t budget) {
+    CropReaderOptions o;
+    o.threads = threads;
+    o.budget_bytes = budget;
+    o.engine.io_threads = 1;
+    auto r = CropReader::Create(*array_, o);
+    EXPECT_OK(r.status());
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+
+  std::string dir_;
+  std::unique_ptr<DirectoryStore> store_;
+  std::unique_ptr<Array> array_;
+  std::vector<std::byte> fill_;
+};
+
+TEST_P(CropReaderTest, RandomCropsMatchExpectedValuesAndReadBox) {
+  const std::vector<Box> crops = RandomCrops(60, 11);
+  for (int threads : {1, 3}) {
+    for (uint64_t budget : {uint64_t{1}, uint64_t{256} << 20}) {
+      SCOPED_TRACE(fmt::format("threads {} budget {}", threads, budget));
+      auto reader = Reader(threads, budget);
+      ASSERT_NE(reader, nullptr);
+      std::vector<std::vector<std::byte>> bufs;
+      std::vector<CropOutput> outs;
+      for (const Box& c : crops) bufs.emplace_back(c.NumElements() * GetParam().elem);
+      for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
+      ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
+      ASSERT_EQ(st.size(), crops.size());
+      for (size_t i = 0; i < crops.size(); ++i) {
+        ASSERT_OK(st[i]) << DescribeBox(crops[i]);
+        ASSERT_EQ(bufs[i], ExpectedCrop(crops[i])) << DescribeBox(crops[i]);
+        std::vector<std::byte> simple(bufs[i].size());
+        ASSERT_OK(array_->ReadBox(crops[i], simple));
+        ASSERT_EQ(bufs[i], simple) << DescribeBox(crops[i]);
+      }
+      const CropReadStats s = reader->stats();
+      EXPECT_GT(s.chunks_decoded, 0u);
+      EXPECT_GT(s.chunks_filled, 0u);
+      EXPECT_GE(s.chunk_reads, s.chunks_decoded);
+      if (budget == 1) {
+        EXPECT_EQ(s.rounds, s.chunk_reads);
+      }
+    }
+  }
+}
+
+TEST_P(CropReaderTest, StridedOutputGetsFortranOrder) {
+  auto reader = Reader(2, 1 << 20);
+  ASSERT_NE(reader, nullptr);
+  const Box crop{{2, 3, 1}, {7, 9, 8}};
+  const size_t elem = GetParam().elem;
+  std::vector<std::byte> f(crop.NumElements() * elem);
+  ASSERT_OK(reader->Read(crop, CropOutput{.data = f, .strides_elements = {1, 7, 63}}));
+  const std::vector<std::byte> c = ExpectedCrop(crop);
+  for (uint64_t i = 0; i < 7; ++i) {
+    for (uint64_t j = 0; j < 9; ++j) {
+      for (uint64_t k = 0; k < 8; ++k) {
+        ASSERT_EQ(0, std::memcmp(f.data() + (i + 7 * j + 63 * k) * elem,
+                                 c.data() + ((i * 9 + j) * 8 + k) * elem, elem));
+      }
+    }
+  }
+}
+
+TEST_P(CropReaderTest, BadCropsFailAloneWithClearErrors) {
+  auto reader = Reader(2, 1 << 20);
+  ASSERT_NE(reader, nullptr);
+  const size_t elem = GetParam().elem;
+  std::vector<Box> crops{Box{{10, 0, 0}, {4, 1, 1}}, Box{{0, 0, 0}, {2, 0, 2}},
+                         Box{{3, 4, 5}, {2, 2, 2}}};
+  std::vector<std::vector<std::byte>> bufs{std::vector<std::byte>(4 * elem), {},
+                                           std::vector<std::byte>(8 * elem)};
+  std::vector<CropOutput> outs{{bufs[0]}, {bufs[1]}, {bufs[2]}};
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
+  EXPECT_THAT(st[0], StatusIs(absl::StatusCode::kInvalidArgument,
+                              AllOf(HasSubstr("[10:14, 0:1, 0:1]"), HasSubstr("(13, 17, 11)"))));
+  EXPECT_THAT(st[1], StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty")));
+  ASSERT_OK(st[2]);
+  EXPECT_EQ(bufs[2], ExpectedCrop(crops[2]));
+  EXPECT_THAT(reader->ReadCrops(crops, std::span<const CropOutput>(outs).first(2)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("3 crops but 2 outputs")));
+}
+
+// Chunk (0, 0, 0) (a shard, when sharded) is overwritten with garbage: crops that need it fail
+// naming it; crops elsewhere still read correctly.
+TEST_P(CropReaderTest, CorruptChunkFailsOnlyTheCropsThatNeedIt) {
+  const std::string key = array_->StoreKey(V{0, 0, 0});
+  const std::string garbage = GetParam().sharded ? "short" : "not a valid chunk at all, really";
+  ASSERT_OK(store_->Set(key, std::as_bytes(std::span(garbage.data(), garbage.size()))));
+  auto reader = Reader(2, 1 << 20);
+  ASSERT_NE(reader, nullptr);
+  const size_t elem = GetParam().elem;
+  std::vector<Box> crops{Box{{1, 1, 1}, {2, 2, 1}}, Box{{9, 11, 7}, {4, 6, 4}},
+                         Box{{0, 0, 0}, kShape}};
+  std::vector<std::vector<std::byte>> bufs;
+  std::vector<CropOutput> outs;
+  for (const Box& c : crops) bufs.emplace_back(c.NumElements() * elem);
+  for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
+  const std::string name = array_->ChunkKey(V{0, 0, 0});
+  EXPECT_THAT(st[0], StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+  EXPECT_THAT(st[2], StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+  ASSERT_OK(st[1]);
+  EXPECT_EQ(bufs[1], ExpectedCrop(crops[1]));
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, CropReaderTest, ::testing::ValuesIn(Layouts()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(CropReader, ShardIndexesAreCachedBetweenCalls) {
+  char tmpl[] = "/tmp/zring_crop_cache_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  ASSERT_OK_AND_ASSIGN(auto store, DirectoryStore::Open(tmpl));
+  const std::string meta = V3("uint16", "0", {8, 10, 6}, Sharded(kGzip, "end"));
+  ASSERT_OK(store->Set("a/zarr.json", std::as_bytes(std::span(meta.data(), meta.size()))));
+  ASSERT_OK_AND_ASSIGN(auto array, Array::Open(*store, "a"));
+  std::vector<uint16_t> shard(8 * 10 * 6);
+  for (size_t i = 0; i < shard.size(); ++i) shard[i] = static_cast<uint16_t>(i + 1);
+  Buffer enc;
+  ASSERT_OK(array->EncodeChunk(V{0, 0, 0}, std::as_bytes(std::span(shard)), enc));
+  ASSERT_OK(store->Set(array->StoreKey(V{0, 0, 0}), enc.span()));
+  ASSERT_OK_AND_ASSIGN(auto reader, CropReader::Create(*array, {.threads = 1}));
+  std::vector<uint16_t> out(2);
+  const CropOutput o{std::as_writable_bytes(std::span(out))};
+  ASSERT_OK(reader->Read(Box{{1, 2, 3}, {1, 1, 2}}, o));
+  EXPECT_EQ(out[0], (1 * 10 + 2) * 6 + 3 + 1);
+  EXPECT_EQ(out[1], (1 * 10 + 2) * 6 + 4 + 1);
+  ASSERT_OK(reader->Read(Box{{7, 9, 0}, {1, 1, 2}}, o));
+  EXPECT_EQ(out[0], (7 * 10 + 9) * 6 + 0 + 1);
+  EXPECT_EQ(reader->stats().index_reads, 1u);
+  EXPECT_EQ(reader->stats().chunks_decoded, 2u);
+  std::filesystem::remove_all(tmpl);
+}
+
+// A 12x4x6 uint16 array of 3x4x6 chunks (or inner chunks, in shards of 6x4x6): chunk rows are
+// whole rows of any crop spanning the last two dimensions, so whole chunks decode straight into
+// the output. Rows 6..8 are not stored (fill 0); element (i, j, k) holds 24 * i + 6 * j + k + 1.
+TEST(CropReader, WholeChunksDecodeStraightIntoTheOutput) {
+  const std::string plain = fmt::format(
+      R"({{"zarr_format": 3, "node_type": "array", "shape": [12, 4, 6], "data_type": "uint16",
+      "chunk_grid": {{"name": "regular", "configuration": {{"chunk_shape": [3, 4, 6]}}}},
+      "chunk_key_encoding": {{"name": "default"}}, "fill_value": 0, "codecs": [{}]}})", kGzip);
+  const std::string sharded = fmt::format(
+      R"({{"zarr_format": 3, "node_type": "array", "shape": [12, 4, 6], "data_type": "uint16",
+      "chunk_grid": {{"name": "regular", "configuration": {{"chunk_shape": [6, 4, 6]}}}},
+      "chunk_key_encoding": {{"name": "default"}}, "fill_value": 0, "codecs": [{}]}})",
+      fmt::format(R"({{"name": "sharding_indexed", "configuration": {{"chunk_shape": [3, 4, 6],
+          "codecs": [{}]}}}})", kGzip));
+  for (const std::string& meta : {plain, sharded}) {
+    SCOPED_TRACE(meta);
+    char tmpl[] = "/tmp/zring_crop_direct_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    ASSERT_OK_AND_ASSIGN(auto store, DirectoryStore::Open(tmpl));
+    ASSERT_OK(store->Set("a/zarr.json", std::as_bytes(std::span(meta.data(), meta.size()))));
+    ASSERT_OK_AND_ASSIGN(auto array, Array::Open(*store, "a"));
+    const uint64_t rows = array->metadata().chunk_shape[0];
+    for (uint64_t c = 0; c < 12 / rows; ++c) {
+      std::vector<uint16_t> chunk(rows * 24);
+      for (uint64_t e = 0; e < chunk.size(); ++e) {
+        const uint64_t row = c * rows + e / 24;
+        chunk[e] = (row >= 6 && row < 9) ? 0 : static_cast<uint16_t>(c * rows * 24 + e + 1);
+      }
+      Buffer enc;
+      ASSERT_OK(array->EncodeChunk(V{c, 0, 0}, std::as_bytes(std::span(chunk)), enc));
+      if (rows == 3 && c == 2) continue;  // plain: chunk 2 is not stored at all
+      ASSERT_OK(store->Set(array->StoreKey(V{c, 0, 0}), enc.span()));
+    }
+    ASSERT_OK_AND_ASSIGN(auto reader, CropReader::Create(*array, {.threads = 2}));
+    auto expect = [](uint64_t first_row, const std::vector<uint16_t>& got) {
+      for (uint64_t e = 0; e < got.size(); ++e) {
+        const uint64_t row = first_row + e / 24;
+        const uint16_t want = (row >= 6 && row < 9) ? 0 : first_row * 24 + e + 1;
+        ASSERT_EQ(got[e], want) << "element " << e;
+      }
+    };
+    std::vector<uint16_t> whole(12 * 24);
+    ASSERT_OK(reader->Read(Box{{0, 0, 0}, {12, 4, 6}},
+                           CropOutput{std::as_writable_bytes(std::span(whole))}));
+    expect(0, whole);
+    EXPECT_EQ(reader->stats().chunks_direct, 3u);
+    std::vector<uint16_t> mid(6 * 24);
+    ASSERT_OK(reader->Read(Box{{3, 0, 0}, {6, 4, 6}},
+                           CropOutput{std::as_writable_bytes(std::span(mid))}));
+    expect(3, mid);
+    EXPECT_EQ(reader->stats().chunks_direct, 4u);
+    std::vector<uint16_t> ragged(5 * 24);
+    ASSERT_OK(reader->Read(Box{{2, 0, 0}, {5, 4, 6}},
+                           CropOutput{std::as_writable_bytes(std::span(ragged))}));
+    expect(2, ragged);
+    EXPECT_EQ(reader->stats().chunks_direct, 5u);
+    // Two crops sharing chunk 0, and a strided output: assembled from a scratch copy.
+    std::vector<uint16_t> a(24), b(24);
+    std::vector<Box> crops{Box{{1, 0, 0}, {1, 4, 6}}, Box{{2, 0, 0}, {1, 4, 6}}};
+    std::vector<CropOutput> outs{{std::as_writable_bytes(std::span(a))},
+                                 {std::as_writable_bytes(std::span(b))}};
+    ASSERT_OK_AND_ASSIGN(auto st, reader->ReadCrops(crops, outs));
+    ASSERT_OK(st[0]);
+    ASSERT_OK(st[1]);
+    expect(1, a);
+    expect(2, b);
+    std::vector<uint16_t> strided(12 * 24);
+    ASSERT_OK(reader->Read(Box{{0, 0, 0}, {12, 4, 6}},
+                           CropOutput{std::as_writable_bytes(std::span(strided)), {24, 6, 1}}));
+    expect(0, strided);
+    EXPECT_EQ(reader->stats().chunks_direct, 5u);
+    std::filesystem::remove_all(tmpl);
+  }
+}
+
+TEST(CropReader, NeedsADirectoryStore) {
+  MemoryStore store;
+  ASSERT_OK(store.Set("zarr.json", V3("uint8", "0", {4, 5, 3}, kGzip)));
+  ASSERT_OK_AND_ASSIGN(auto array, Array::Open(store, ""));
+  EXPECT_THAT(CropReader::Create(*array, {}),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("directory store")));
+}
+
+}  // namespace
+}  // namespace zring::zarr

@@ -7,7 +7,16 @@
 
 namespace zring::tools {
 
+// `zring info STORE [--json]` (tools/info.cc).
+void RegisterInfo(CLI::App& app);
+// `zring checksum STORE [ARRAY]` (tools/checksum.cc).
+void RegisterChecksum(CLI::App& app);
+
 // Subcommands of `zring bench`.
+// `zring bench io FILE [...] [--vs-fio]` (tools/bench_io.cc).
+void RegisterBenchIo(CLI::App& bench);
+// `zring bench crops STORE --crop 4,128,128 --n 2000 [...]` (tools/bench_crops.cc).
+void RegisterBenchCrops(CLI::App& bench);
 
 }  // namespace zring::tools
 

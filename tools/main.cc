@@ -9,9 +9,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "zring 0.1.0");
 
+  zring::tools::RegisterInfo(app);
+  zring::tools::RegisterChecksum(app);
+
   CLI::App* bench = app.add_subcommand("bench", "Throughput benchmarks");
   bench->require_subcommand(1);
   // zring::tools::RegisterBench*(*bench) calls go here.
+  zring::tools::RegisterBenchIo(*bench);
+  zring::tools::RegisterBenchCrops(*bench);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

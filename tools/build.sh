@@ -35,4 +35,4 @@ if [ ! -f "$dir/build.ninja" ]; then
 else
   meson configure "$dir" -Dwerror="$werror" >/dev/null 2>&1
 fi
-ninja -C "$dir" >/dev/null || ninja -C "$dir"
+ninja -C "$dir" >/dev/null 2>&1 || ninja -C "$dir"

@@ -39,10 +39,7 @@ std::vector<std::byte> Arange256() {
 }
 
 std::unique_ptr<BytesCodec> Make(std::string_view config, uint32_t element_size = 4) {
-  simdjson::dom::parser parser;
-  auto made = MakeCodecForTest(parser, "blosc", config, element_size);
-  EXPECT_OK(made.status());
-  return made.ok() ? std::move(made).value() : nullptr;
+  return testing::MakeValidCodec("blosc", config, element_size);
 }
 
 TEST(BloscCodec, DecodesWhatNumcodecsWrote) {

@@ -25,10 +25,7 @@ constexpr std::string_view kNumcodecsStream =
     "39675d35db7e3cf852224743d17122a2e2456227f177245385090c19a68840";
 
 std::unique_ptr<BytesCodec> Make(std::string_view config = "{}") {
-  simdjson::dom::parser parser;
-  auto made = MakeCodecForTest(parser, "bz2", config);
-  EXPECT_OK(made.status());
-  return made.ok() ? std::move(made).value() : nullptr;
+  return testing::MakeValidCodec("bz2", config);
 }
 
 TEST(Bz2Codec, DecodesWhatNumcodecsWrote) {

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gtest/gtest.h"
+
 #include "absl/status/statusor.h"
 #include "simdjson.h"
 #include "zarr/buffer.h"
@@ -34,6 +36,17 @@ inline absl::StatusOr<std::unique_ptr<BytesCodec>> MakeCodecForTest(
                                       std::string(config_json));
   }
   return MakeBytesCodec(id, config, {.element_size_bytes = element_size_bytes});
+}
+
+// MakeCodecForTest for a configuration the test expects to be valid: records a test failure and
+// returns nullptr when it is not.
+inline std::unique_ptr<BytesCodec> MakeValidCodec(std::string_view id,
+                                                  std::string_view config_json = "{}",
+                                                  uint32_t element_size_bytes = 1) {
+  simdjson::dom::parser parser;
+  auto made = MakeCodecForTest(parser, id, config_json, element_size_bytes);
+  EXPECT_TRUE(made.ok()) << made.status().ToString();
+  return made.ok() ? std::move(made).value() : nullptr;
 }
 
 inline std::vector<std::byte> Bytes(std::string_view text) {

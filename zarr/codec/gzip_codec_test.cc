@@ -39,10 +39,7 @@ std::vector<std::byte> Plain() {
 }
 
 std::unique_ptr<BytesCodec> Make(std::string_view id, std::string_view config = "{}") {
-  simdjson::dom::parser parser;
-  auto made = MakeCodecForTest(parser, id, config);
-  EXPECT_OK(made.status());
-  return made.ok() ? std::move(made).value() : nullptr;
+  return testing::MakeValidCodec(id, config);
 }
 
 TEST(GzipCodec, DecodesWhatPythonWroteOnEveryPath) {

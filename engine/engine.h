@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "engine/batch.h"
 #include "engine/buffer_pool.h"
+#include "engine/fault_injection.h"
 #include "engine/read_request.h"
 
 namespace zring::engine {
@@ -66,6 +67,8 @@ struct EngineOptions {
   // Largest single read (SQE or pread call); a longer read continues where the previous one
   // stopped, exactly as after a short read. Rounded down to 4096 under O_DIRECT.
   uint32_t max_read_bytes = 1u << 30;
+  // Tests only: rewrites read outcomes before the engine handles them (engine/fault_injection.h).
+  FaultInjector* fault_injector = nullptr;
 };
 
 struct EngineStats {

@@ -18,11 +18,18 @@ constexpr uint32_t kMaxRetries = 1000;       // EINTR/EAGAIN in a row before giv
 constexpr size_t kDeliverEvery = 64;         // reads between deliveries
 
 // Reads r->plan's range into r->target, looping over short reads until EOF or error.
-void ReadRange(int fd, uint64_t max_read_bytes, InflightRead* r) {
+void ReadRange(int fd, uint64_t max_read_bytes, FaultInjector* injector, InflightRead* r) {
   while (r->remaining_bytes() > 0) {
     uint64_t n = std::min(r->remaining_bytes(), max_read_bytes);
     ssize_t got = pread(fd, r->target + r->done_bytes, n,
                         static_cast<off_t>(r->plan.offset_bytes + r->done_bytes));
+    if (injector != nullptr) {
+      FaultSite site{r->source->path, r->plan.offset_bytes + r->done_bytes, n, r->retries,
+                     r->source->kind == SourceKind::kPath};
+      int64_t res = InjectFault(injector, site, got < 0 ? -int64_t{errno} : int64_t{got});
+      if (res < 0) errno = static_cast<int>(-res);
+      got = res < 0 ? -1 : static_cast<ssize_t>(res);
+    }
     if (got < 0) {
       // EINTR: a signal interrupted us before any byte moved. EAGAIN: some filesystems
       // (XFS with RWF_NOWAIT-like paths, FUSE) ask to retry a blocking read.
@@ -31,6 +38,7 @@ void ReadRange(int fd, uint64_t max_read_bytes, InflightRead* r) {
       return;
     }
     if (got == 0) return;  // end of file
+    r->retries = 0;
     r->done_bytes += static_cast<uint64_t>(got);
     // Under O_DIRECT a count that is not a multiple of the block means end of file; reading
     // on from an unaligned offset would fail with EINVAL.
@@ -43,7 +51,7 @@ void ReadRange(int fd, uint64_t max_read_bytes, InflightRead* r) {
 void ExecuteBlockingRead(const BackendContext& ctx, InflightRead* r) {
   if (r->alloc_failed) return;
   if (r->source->kind == SourceKind::kFile) {
-    ReadRange(r->source->fd, ctx.options.max_read_bytes, r);
+    ReadRange(r->source->fd, ctx.options.max_read_bytes, ctx.options.fault_injector, r);
     return;
   }
   int flags = O_RDONLY | O_CLOEXEC | (ctx.options.direct_io ? O_DIRECT : 0);
@@ -52,7 +60,7 @@ void ExecuteBlockingRead(const BackendContext& ctx, InflightRead* r) {
     r->open_error = errno;
     return;
   }
-  ReadRange(fd, ctx.options.max_read_bytes, r);
+  ReadRange(fd, ctx.options.max_read_bytes, ctx.options.fault_injector, r);
   close(fd);
 }
 

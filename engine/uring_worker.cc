@@ -203,9 +203,17 @@ void UringWorker::OnCqe(const io_uring_cqe* cqe) {
     case kOpen:
       if (cqe->res < 0) u.r.open_error = -cqe->res;
       break;
-    case kRead:
-      OnRead(u, cqe->res);
+    case kRead: {
+      int res = cqe->res;
+      if (ctx_->options.fault_injector != nullptr) {
+        const InflightRead& r = u.r;
+        FaultSite site{r.source->path, r.plan.offset_bytes + r.done_bytes, u.requested,
+                       r.retries, r.source->kind == SourceKind::kPath};
+        res = static_cast<int>(internal::InjectFault(ctx_->options.fault_injector, site, res));
+      }
+      OnRead(u, res);
       break;
+    }
     default:  // kClose: nothing to do; a failed close of a read-only file loses no data
       break;
   }

@@ -8,6 +8,7 @@
 //     same bytes, and DecodeInto into a buffer one byte larger fails;
 //   - DecodeInto into a fixed-size buffer never writes outside it, whatever the frame claims.
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -35,6 +36,16 @@ using zring::zarr::BytesCodec;
 // Decoded sizes above this are refused, so a frame claiming gigabytes cannot exhaust memory.
 constexpr size_t kMaxDecodedBytes = size_t{64} << 20;
 constexpr size_t kFixedTargetBytes = 4096;
+
+// A violated property: says which, with the statuses involved, then crashes so libFuzzer keeps
+// the input.
+[[noreturn]] void Violated(const char* property, const absl::Status& a = absl::OkStatus(),
+                           const absl::Status& b = absl::OkStatus()) {
+  std::fprintf(stderr, "zring-fuzz: property violated: %s\n  first: %s\n  second: %s\n", property,
+               a.ToString().c_str(), b.ToString().c_str());
+  std::fflush(stderr);
+  __builtin_trap();
+}
 
 const BytesCodec& Codec() {
   static const BytesCodec* codec = [] {
@@ -64,19 +75,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   zring::zarr::Buffer decoded;
   absl::Status status = codec.Decode(encoded, decoded, kMaxDecodedBytes);
-  if (!status.ok() && status.code() != absl::StatusCode::kDataLoss) __builtin_trap();
+  if (!status.ok() && status.code() != absl::StatusCode::kDataLoss) {
+    Violated("Decode failed with a code other than kDataLoss", status);
+  }
 
   if (status.ok()) {
     const size_t n = decoded.size();
     auto exact = Exact(n);
-    if (!codec.DecodeInto(encoded, {exact.get(), n}).ok()) __builtin_trap();
-    if (n > 0 && std::memcmp(exact.get(), decoded.data(), n) != 0) __builtin_trap();
+    absl::Status exact_status = codec.DecodeInto(encoded, {exact.get(), n});
+    if (!exact_status.ok()) {
+      Violated("Decode succeeded but DecodeInto an exactly-sized buffer failed", status,
+               exact_status);
+    }
+    if (n > 0 && std::memcmp(exact.get(), decoded.data(), n) != 0) {
+      Violated("Decode and DecodeInto produced different bytes");
+    }
     auto bigger = Exact(n + 1);
-    if (codec.DecodeInto(encoded, {bigger.get(), n + 1}).ok()) __builtin_trap();
+    if (codec.DecodeInto(encoded, {bigger.get(), n + 1}).ok()) {
+      Violated("DecodeInto a buffer one byte larger than the decoded size succeeded");
+    }
   }
 
   auto fixed = Exact(kFixedTargetBytes);
   absl::Status into = codec.DecodeInto(encoded, {fixed.get(), kFixedTargetBytes});
-  if (!into.ok() && into.code() != absl::StatusCode::kDataLoss) __builtin_trap();
+  if (!into.ok() && into.code() != absl::StatusCode::kDataLoss) {
+    Violated("DecodeInto a fixed buffer failed with a code other than kDataLoss", into);
+  }
   return 0;
 }

@@ -51,6 +51,7 @@ for target in "$bin"/*_fuzzer; do
   log="$logs/$name.log"
   echo "-- $name: ${seconds}s, $(ls "${dirs[@]}" | wc -l) seeds"
   rc=0
+  stamp="$logs/$name.start"; touch "$stamp"
   # -max_total_time bounds the fuzzing; `timeout` bounds everything else (a hang while loading
   # the corpus, a stuck input). ASan's leak check is on: a leak is a failure too.
   timeout -k 10 "$((seconds + 120))" "$target" "${dirs[@]}" \
@@ -59,7 +60,15 @@ for target in "$bin"/*_fuzzer; do
   ran=$((ran + 1))
   if [ "$rc" -ne 0 ]; then
     echo "!! $name failed (exit $rc; 124 = hard timeout); log: $log" >&2
-    grep -E "ERROR|SUMMARY|Test unit written|deadly signal" "$log" | head -20 >&2 || true
+    grep -E "ERROR|SUMMARY|Test unit written|deadly signal|zring-fuzz:|  first:|  second:|#[0-9]+ 0x" "$log" | head -30 >&2 || true
+    # The crashing input itself, so a failure seen only in a CI log can be replayed locally:
+    #   base64 -d > crash.bin <<< '...'; BUILD_DIR/tests/fuzz/<target> crash.bin
+    find "$artifacts/$name" -type f -newer "$stamp" | while read -r crash; do
+      if [ "$(stat -c %s "$crash")" -le 65536 ]; then
+        echo "   input $(basename "$crash") (base64):" >&2
+        base64 -w 0 "$crash" >&2; echo >&2
+      fi
+    done
     failed+=("$name")
   else
     grep -E "stat::number_of_executed_units|stat::new_units_added" "$log" | tr -s ' \n' ' ' | \

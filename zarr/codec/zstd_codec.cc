@@ -35,6 +35,22 @@ absl::Status ZstdError(size_t code, size_t encoded_size) {
                                                    encoded_size, ZSTD_getErrorName(code)));
 }
 
+// Frames of zstd's pre-1.0 formats (v0.5-v0.7; magic 0xFD2FB525..27). libzstd still decodes
+// them through its old decoders, but no Zarr writer ever produced one, so they are refused: a
+// chunk starting with one is corrupt, not an invitation into rarely exercised code.
+bool IsLegacyFrame(const std::byte* p, size_t n) {
+  if (n < 4) return false;
+  uint32_t magic = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 |
+                   uint32_t(p[3]) << 24;
+  return magic >= 0xFD2FB522u && magic <= 0xFD2FB527u;
+}
+
+absl::Status LegacyFrameError(size_t at) {
+  return internal::CorruptFrame(
+      kName, fmt::format("frame at byte {} is in a pre-1.0 zstd format, which is not supported",
+                         at));
+}
+
 // The decoded size recorded in the frame when `encoded` is exactly one frame that records it.
 std::optional<uint64_t> SingleFrameContentSize(std::span<const std::byte> encoded) {
   unsigned long long size = ZSTD_getFrameContentSize(encoded.data(), encoded.size());
@@ -116,6 +132,7 @@ class ZstdCodec final : public BytesCodec {
 
  private:
   static absl::Status CheckHeader(std::span<const std::byte> encoded) {
+    if (IsLegacyFrame(encoded.data(), encoded.size())) return LegacyFrameError(0);
     if (ZSTD_getFrameContentSize(encoded.data(), encoded.size()) == ZSTD_CONTENTSIZE_ERROR) {
       return internal::CorruptFrame(
           kName, fmt::format("{} bytes do not start with a zstd frame header", encoded.size()));
@@ -186,6 +203,7 @@ absl::StatusOr<size_t> ZstdCodec::DecodeStreaming(std::span<const std::byte> enc
       frame_in_start = in.pos;
       frame_out_start = used;
       const std::byte* next = encoded.data() + in.pos;
+      if (IsLegacyFrame(next, in.size - in.pos)) return LegacyFrameError(in.pos);
       declared = ZSTD_getFrameContentSize(next, in.size - in.pos);
     }
     if (progress) continue;

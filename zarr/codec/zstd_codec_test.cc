@@ -128,6 +128,24 @@ TEST(ZstdCodec, FramesThatUnderdeliverTheirContentSizeAreDataLoss) {
   EXPECT_THAT(codec->DecodeInto(frames, into), StatusIsCode(absl::StatusCode::kDataLoss));
 }
 
+// Pre-1.0 frames (magic 0xFD2FB525..27) are refused whole or after a valid frame, by both paths.
+TEST(ZstdCodec, LegacyFormatFramesAreRefused) {
+  auto codec = Make();
+  for (std::string_view magic : {"25b52ffd", "26b52ffd", "27b52ffd"}) {
+    std::vector<std::byte> legacy = FromHex(std::string(magic) + "0000000000000000");
+    Buffer decoded;
+    EXPECT_THAT(codec->Decode(legacy, decoded),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("pre-1.0")));
+    std::vector<std::byte> into(16);
+    EXPECT_THAT(codec->DecodeInto(legacy, into),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("pre-1.0")));
+    std::vector<std::byte> after = FromHex(kNumcodecsFrame);
+    after.insert(after.end(), legacy.begin(), legacy.end());
+    EXPECT_THAT(codec->Decode(after, decoded),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("frame at byte 39")));
+  }
+}
+
 TEST(ZstdCodec, ConfigurationForms) {
   EXPECT_EQ(Make()->ToJson(2).value(), R"({"id":"zstd","level":1,"checksum":false})");
   EXPECT_EQ(Make(R"({"level":0,"checksum":true})")->ToJson(3).value(),

@@ -11,7 +11,8 @@
 //   --group N      crops per ReadCrops call; output memory is one group's crops
 //   --warmup       read every crop once, untimed, first (page cache warm)
 //   --ceiling      also measure the whole-chunk decode ceiling: one thread decodes (from memory)
-//                  up to 256 of the chunks the crops touch, repeatedly for about a second; the
+//                  up to 256 of the chunks the crops touch (inner chunks when sharded: what the
+//                  reader decodes), repeatedly for about a second; the
 //                  ceiling in crops/s is cores x chunks/s / (mean chunks a crop touches)
 //   --checksum     sha256 of all crops concatenated in order (C order, little-endian), computed
 //                  outside the timed calls
@@ -33,6 +34,7 @@
 #include "fmt/format.h"
 #include "tools/commands.h"
 #include "zarr/array.h"
+#include "zarr/codec/sharding_codec.h"
 #include "zarr/crop_plan.h"
 #include "zarr/crop_reader.h"
 
@@ -63,35 +65,75 @@ struct Ceiling {
   double crops_per_s = 0;
 };
 
+// The stored bytes of up to 256 of the chunks the crops touch - inner chunks on sharded arrays,
+// which is what the crop reader reads and decodes - with the chain that decodes them.
+struct StoredChunks {
+  std::vector<zarr::Buffer> bytes;
+  const zarr::CodecChain* chain = nullptr;
+  double chunks_per_crop = 0;
+};
+
+StoredChunks LoadChunks(const zarr::Array& array, const std::vector<zarr::Box>& crops) {
+  StoredChunks out;
+  const zarr::ShardingCodec* sharding = array.codec_chain().sharding();
+  if (array.codec_chain().HasArrayToArrayCodecs() || array.codec_chain().HasBytesToBytesCodecs()) {
+    sharding = nullptr;  // the crop reader decodes such shards whole
+  }
+  const std::vector<uint64_t>& grid_chunk = array.metadata().chunk_shape;
+  const std::vector<uint64_t> read_chunk = sharding ? sharding->inner_chunk_shape() : grid_chunk;
+  out.chain = sharding ? &sharding->inner_chain() : &array.codec_chain();
+  double touched = 0;
+  std::vector<std::vector<uint64_t>> chunks;  // in read_chunk units
+  for (const zarr::Box& b : crops) {
+    touched += static_cast<double>(zarr::CountCropChunks(b, read_chunk));
+    for (const zarr::ChunkSlice& s : zarr::PlanCrop(b, read_chunk)) {
+      if (chunks.size() < 256) chunks.push_back(s.chunk_index);
+    }
+  }
+  out.chunks_per_crop = touched / static_cast<double>(crops.size());
+  for (const auto& idx : chunks) {
+    if (sharding == nullptr) {
+      auto got = array.store().Get(array.StoreKey(idx));
+      if (got.ok()) out.bytes.push_back(std::move(*got));
+      continue;
+    }
+    std::vector<uint64_t> shard(idx.size());
+    uint64_t inner = 0;
+    for (size_t d = 0; d < idx.size(); ++d) {
+      const uint64_t per = sharding->chunks_per_shard()[d];
+      shard[d] = idx[d] / per;
+      inner = inner * per + idx[d] % per;
+    }
+    const std::string key = array.StoreKey(shard);
+    auto size = array.store().GetSize(key);
+    if (!size.ok()) continue;
+    auto index = array.store().GetRange(key, sharding->IndexRange());
+    if (!index.ok()) Fail(index.status().ToString());
+    auto entries = sharding->DecodeIndex(index->span(), *size);
+    if (!entries.ok()) Fail(entries.status().ToString());
+    const zarr::ShardIndexEntry& e = (*entries)[inner];
+    if (e.missing()) continue;
+    auto got = array.store().GetRange(key, zarr::ByteRange{e.offset_bytes, e.length_bytes});
+    if (!got.ok()) Fail(got.status().ToString());
+    out.bytes.push_back(std::move(*got));
+  }
+  return out;
+}
+
 // Whole-chunk decodes of stored chunks already in memory, on this thread.
 Ceiling MeasureCeiling(const zarr::Array& array, const std::vector<zarr::Box>& crops,
                        unsigned cores) {
   Ceiling c;
-  std::vector<std::vector<uint64_t>> chunks;
-  double touched = 0;
-  for (const zarr::Box& b : crops) {
-    touched += static_cast<double>(zarr::CountCropChunks(b, array.metadata().chunk_shape));
-    for (const zarr::ChunkSlice& s : zarr::PlanCrop(b, array.metadata().chunk_shape)) {
-      if (chunks.size() < 256) chunks.push_back(s.chunk_index);
-    }
-  }
-  c.chunks_per_crop = touched / static_cast<double>(crops.size());
-  std::vector<zarr::Buffer> stored;
-  std::vector<std::vector<uint64_t>> present;
-  for (const auto& idx : chunks) {
-    auto got = array.store().Get(array.StoreKey(idx));
-    if (!got.ok()) continue;
-    stored.push_back(std::move(*got));
-    present.push_back(idx);
-  }
-  if (stored.empty()) return c;
-  zarr::Buffer out(array.chunk_size_bytes());
+  StoredChunks stored = LoadChunks(array, crops);
+  c.chunks_per_crop = stored.chunks_per_crop;
+  if (stored.bytes.empty()) return c;
+  zarr::Buffer out(stored.chain->decoded_spec().NumBytes());
   uint64_t decoded = 0;
   const auto t0 = std::chrono::steady_clock::now();
   double seconds = 0;
   while (seconds < 1.0) {
-    for (size_t i = 0; i < stored.size(); ++i) {
-      absl::Status st = array.DecodeChunk(present[i], stored[i].span(), out.span());
+    for (const zarr::Buffer& b : stored.bytes) {
+      absl::Status st = stored.chain->Decode(b.span(), out.span());
       if (!st.ok()) Fail(st.ToString());
       ++decoded;
     }

@@ -103,7 +103,41 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   pool_ = std::make_unique<WorkerPool>(options.threads);
 }
 
-CropReader::~CropReader() = default;
+CropReader::~CropReader() {
+  {
+    std::lock_guard<std::mutex> lock(async_mu_);
+    async_stop_ = true;
+  }
+  async_cv_.notify_all();
+  if (async_thread_.joinable()) async_thread_.join();  // runs what was queued first
+}
+
+CropReader::CropsFuture CropReader::ReadCropsAsync(std::vector<Box> crops,
+                                                   std::vector<CropOutput> outputs) {
+  std::packaged_task<absl::StatusOr<std::vector<absl::Status>>()> task(
+      [this, crops = std::move(crops), outputs = std::move(outputs)] {
+        return ReadCrops(crops, outputs);
+      });
+  CropsFuture future = task.get_future();
+  std::lock_guard<std::mutex> lock(async_mu_);
+  async_queue_.push_back(std::move(task));
+  if (!async_thread_.joinable()) {
+    async_thread_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(async_mu_);
+      for (;;) {
+        async_cv_.wait(lock, [this] { return async_stop_ || !async_queue_.empty(); });
+        if (async_queue_.empty()) return;  // stopping, and nothing left to run
+        auto next = std::move(async_queue_.front());
+        async_queue_.pop_front();
+        lock.unlock();
+        next();
+        lock.lock();
+      }
+    });
+  }
+  async_cv_.notify_one();
+  return future;
+}
 
 std::string CropReader::PathOf(std::span<const uint64_t> grid_index) const {
   return root_ + "/" + array_.StoreKey(grid_index);
@@ -133,6 +167,22 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadCrops(
                                                   array_.Describe(), crops.size(),
                                                   outputs.size()));
   }
+  std::lock_guard<std::mutex> lock(call_mu_);
+  const size_t group = std::max<size_t>(1, options_.group_crops);
+  if (crops.size() <= group) return ReadGroup(crops, outputs);
+  std::vector<absl::Status> all;
+  all.reserve(crops.size());
+  for (size_t begin = 0; begin < crops.size(); begin += group) {
+    const size_t n = std::min(group, crops.size() - begin);
+    ZRING_ASSIGN_OR_RETURN(std::vector<absl::Status> part,
+                           ReadGroup(crops.subspan(begin, n), outputs.subspan(begin, n)));
+    for (absl::Status& s : part) all.push_back(std::move(s));
+  }
+  return all;
+}
+
+absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
+    std::span<const Box> crops, std::span<const CropOutput> outputs) {
   Call call;
   call.crops = crops;
   call.outputs = outputs;

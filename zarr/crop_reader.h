@@ -5,8 +5,8 @@
 // Reads go out in rounds, one engine batch each; a new round is submitted whenever the stored
 // bytes read but not yet decoded fall below `budget_bytes`, so memory beyond the outputs stays
 // near the budget (a round always holds at least one chunk, so a budget smaller than one chunk
-// still makes progress). The plan of one call (a few dozen bytes per crop and chunk it touches)
-// is held for the whole call: callers with very long crop lists pass them in groups. A chunk one
+// still makes progress). Crops are planned in groups of `group_crops` (a few dozen bytes of plan
+// per crop and chunk it touches), so a crop list of any length streams through. A chunk one
 // crop needs whole, whose rows are whole rows of that crop's C-order output, decodes straight
 // into the output; every other chunk decodes into a per-worker scratch chunk and is copied out.
 // Sharded arrays: the needed shard indexes are read first in one batch
@@ -17,7 +17,8 @@
 // a message naming the chunk; every other crop completes.
 //
 // Needs a DirectoryStore (local files, read through the engine). The array and the engine must
-// outlive the reader. ReadCrops may be called from one thread at a time.
+// outlive the reader. Calls from several threads are run one at a time; ReadCropsAsync queues
+// them on the reader's call thread.
 //
 //   ZRING_ASSIGN_OR_RETURN(auto reader, CropReader::Create(*array, {}));
 //   std::vector<Box> crops = ...;
@@ -27,11 +28,15 @@
 #define ZRING_ZARR_CROP_READER_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -48,6 +53,10 @@ struct CropReaderOptions {
   int threads = 0;                         // decode workers; 0: one per online core
   uint64_t budget_bytes = 256 << 20;       // stored bytes in flight (read, not yet decoded)
   uint64_t index_cache_bytes = 64 << 20;   // decoded shard indexes kept between calls
+  // Crops planned and read together. A longer list streams through in groups of this many, so
+  // the plan's memory (a few dozen bytes per crop and chunk) stays bounded however long the
+  // list; a chunk shared by crops of different groups is read once per group.
+  uint32_t group_crops = 4096;
   engine::EngineOptions engine;            // for the reader's own engine (none was passed)
 };
 
@@ -78,6 +87,12 @@ class CropReader {
   // One crop; its status.
   absl::Status Read(const Box& crop, const CropOutput& output);
 
+  // The same as ReadCrops, run on the reader's own call thread: returns at once; the future
+  // becomes ready when every crop is done. Calls (sync and async) run one at a time, in order.
+  // The output buffers must stay valid until the future is ready.
+  using CropsFuture = std::future<absl::StatusOr<std::vector<absl::Status>>>;
+  CropsFuture ReadCropsAsync(std::vector<Box> crops, std::vector<CropOutput> outputs);
+
   CropReadStats stats() const;
   const Array& array() const { return array_; }
 
@@ -88,6 +103,8 @@ class CropReader {
              std::unique_ptr<engine::Engine> owned);
 
   std::string PathOf(std::span<const uint64_t> grid_index) const;
+  absl::StatusOr<std::vector<absl::Status>> ReadGroup(std::span<const Box> crops,
+                                                      std::span<const CropOutput> outputs);
   void PlanUnits(Call& call);
   void OpenShards(Call& call);
   void ReadShardIndexes(std::vector<ShardInfo*>& misses);
@@ -117,6 +134,15 @@ class CropReader {
   std::atomic<uint64_t> chunk_bytes_read_{0};
   std::atomic<uint64_t> chunks_filled_{0};
   std::atomic<uint64_t> chunks_direct_{0};
+  std::mutex call_mu_;  // one ReadCrops at a time
+
+  // The async call thread, started by the first ReadCropsAsync.
+  std::mutex async_mu_;
+  std::condition_variable async_cv_;
+  std::deque<std::packaged_task<absl::StatusOr<std::vector<absl::Status>>()>> async_queue_;
+  bool async_stop_ = false;
+  std::thread async_thread_;
+
   std::unique_ptr<WorkerPool> pool_;  // last: its destructor drains tasks touching the above
 };
 

@@ -1,9 +1,13 @@
 #include "zarr/array.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <mutex>
 
 #include "engine/status.h"
 #include "fmt/format.h"
+#include "zarr/crop_reader.h"
 #include "zarr/errors.h"
 #include "zarr/strided_copy.h"
 
@@ -71,6 +75,7 @@ absl::StatusOr<std::unique_ptr<Array>> Array::FromMetadata(const Store& store,
                                                            std::string_view path,
                                                            ArrayMetadata metadata) {
   std::unique_ptr<Array> a(new Array());
+  a->reader_ = std::make_unique<ReaderSlot>();
   a->store_ = &store;
   a->path_ = NormalizePath(path);
   a->grid_ = ChunkGrid(metadata.shape, metadata.chunk_shape);
@@ -183,6 +188,46 @@ absl::Status Array::ReadBox(const Box& box, std::span<std::byte> out) const {
     if (d == static_cast<size_t>(-1)) break;
   }
   return absl::OkStatus();
+}
+
+struct Array::ReaderSlot {
+  std::mutex mu;
+  CropReaderOptions options;     // guarded by mu
+  std::unique_ptr<CropReader> reader;  // guarded by mu
+  pid_t pid = 0;                 // the process that made `reader`
+};
+
+Array::~Array() {
+  // A reader made by another process (before a fork) has no threads here to join: abandon it.
+  if (reader_ != nullptr && reader_->reader != nullptr && reader_->pid != getpid()) {
+    reader_->reader.release();
+  }
+}
+
+void Array::SetReadOptions(const CropReaderOptions& options) const {
+  std::lock_guard<std::mutex> lock(reader_->mu);
+  reader_->options = options;
+}
+
+absl::StatusOr<std::vector<absl::Status>> Array::ReadCrops(
+    std::span<const Box> crops, std::span<const CropOutput> outputs) const {
+  std::lock_guard<std::mutex> lock(reader_->mu);
+  if (reader_->reader != nullptr && reader_->pid != getpid()) {
+    reader_->reader.release();  // the parent's, after fork: its threads are not ours
+  }
+  if (reader_->reader == nullptr) {
+    ZRING_ASSIGN_OR_RETURN(reader_->reader, CropReader::Create(*this, reader_->options));
+    reader_->pid = getpid();
+  }
+  return reader_->reader->ReadCrops(crops, outputs);
+}
+
+absl::Status Array::Read(const Box& box, std::span<std::byte> out) const {
+  CropOutput output{.data = out, .strides_elements = {}};
+  ZRING_ASSIGN_OR_RETURN(std::vector<absl::Status> statuses,
+                         ReadCrops(std::span<const Box>(&box, 1),
+                                   std::span<const CropOutput>(&output, 1)));
+  return statuses[0];
 }
 
 }  // namespace zring::zarr

@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "zarr/chunk_grid.h"
@@ -32,6 +33,9 @@
 #include "zarr/store.h"
 
 namespace zring::zarr {
+
+struct CropOutput;  // zarr/assembler.h
+struct CropReaderOptions;  // zarr/crop_reader.h
 
 class Array {
  public:
@@ -44,6 +48,8 @@ class Array {
   static absl::StatusOr<std::unique_ptr<Array>> FromMetadata(const Store& store,
                                                              std::string_view path,
                                                              ArrayMetadata metadata);
+
+  ~Array();
 
   const ArrayMetadata& metadata() const { return metadata_; }
   // Normalized path: "" for the root, "a/b" otherwise.
@@ -74,6 +80,19 @@ class Array {
   // C order), chunk by chunk. Memory beyond `out`: one chunk.
   absl::Status ReadBox(const Box& box, std::span<std::byte> out) const;
 
+  // Crops through the pipelined reader (zarr/crop_reader.h: batched engine reads, decoding on
+  // worker threads): one status per crop, as CropReader::ReadCrops. The reader - its worker
+  // threads, shard index cache and engine - is made at the first call and kept for later ones;
+  // SetReadOptions before that first call chooses its options. Calls from several threads run
+  // one at a time. In a child process after fork, the parent's reader is abandoned (its
+  // threads do not exist there) and a fresh one is made. Stores other than DirectoryStore:
+  // kUnimplemented.
+  absl::StatusOr<std::vector<absl::Status>> ReadCrops(std::span<const Box> crops,
+                                                      std::span<const CropOutput> outputs) const;
+  // One box into `out` (box.NumElements() elements, C order) through the same reader.
+  absl::Status Read(const Box& box, std::span<std::byte> out) const;
+  void SetReadOptions(const CropReaderOptions& options) const;
+
   // `prefix` for error messages: chunk <key> of "<path>" in <store>.
   std::string DescribeChunk(std::span<const uint64_t> grid_index) const;
   std::string Describe() const;
@@ -85,6 +104,9 @@ class Array {
   ArrayMetadata metadata_;
   ChunkGrid grid_;
   std::unique_ptr<CodecChain> chain_;
+  // The reader behind ReadCrops/Read, made on first use (array.cc).
+  struct ReaderSlot;
+  std::unique_ptr<ReaderSlot> reader_;
 };
 
 // "", "/", "/a/b/", "a/b" -> "" or "a/b".

@@ -1,6 +1,8 @@
 #include "zarr/crop_reader.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -287,6 +289,39 @@ TEST_P(CropReaderTest, LongListsStreamInGroupsAndAsyncCallsMatch) {
     }
     EXPECT_FALSE(ast.back().ok());
   }
+}
+
+// Array::ReadCrops / Array::Read keep one reader per array and per process: the same bytes as
+// ReadBox, in the parent and in a child forked after the parent has read.
+TEST_P(CropReaderTest, ArrayReadCropsMatchesReadBoxAndWorksAfterFork) {
+  const std::vector<Box> crops = RandomCrops(20, 31);
+  const size_t elem = GetParam().elem;
+  CropReaderOptions o;
+  o.threads = 2;
+  o.engine.io_threads = 1;
+  array_->SetReadOptions(o);
+  auto read_all = [&]() -> bool {
+    std::vector<std::vector<std::byte>> bufs;
+    std::vector<CropOutput> outs;
+    for (const Box& c : crops) bufs.emplace_back(c.NumElements() * elem);
+    for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
+    auto st = array_->ReadCrops(crops, outs);
+    if (!st.ok() || st->size() != crops.size()) return false;
+    for (size_t i = 0; i < crops.size(); ++i) {
+      if (!(*st)[i].ok() || bufs[i] != ExpectedCrop(crops[i])) return false;
+    }
+    std::vector<std::byte> one(crops[3].NumElements() * elem);
+    return array_->Read(crops[3], one).ok() && one == ExpectedCrop(crops[3]);
+  };
+  ASSERT_TRUE(read_all());
+  ASSERT_TRUE(read_all());  // the kept reader, again
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(read_all() ? 0 : 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child read failed";
+  EXPECT_TRUE(read_all());  // the parent's reader still works
 }
 
 TEST_P(CropReaderTest, StridedOutputGetsFortranOrder) {

@@ -8,6 +8,7 @@
 //   --starts FILE  instead: one crop start per line, comma-separated (as the peer scripts in
 //                  bench/peers/ write and read them); --n then caps how many are used
 //   --threads N    decode workers (0: one per core); --budget-mib: stored bytes in flight
+//   --cache-mib N  decoded-chunk cache (LRU) kept across calls; 0 (default): off
 //   --group N      crops per ReadCrops call; output memory is one group's crops
 //   --warmup       read every crop once, untimed, first (page cache warm)
 //   --ceiling      also measure the whole-chunk decode ceiling: one thread decodes (from memory)
@@ -50,6 +51,7 @@ struct BenchCropsArgs {
   std::string starts_file;
   int threads = 0;
   uint64_t budget_mib = 256;
+  uint64_t cache_mib = 0;
   uint64_t group = 500;
   bool warmup = false;
   bool checksum = false;
@@ -203,6 +205,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   zarr::CropReaderOptions opt;
   opt.threads = a.threads;
   opt.budget_bytes = a.budget_mib << 20;
+  opt.chunk_cache_bytes = a.cache_mib << 20;
   auto reader = zarr::CropReader::Create(**array, opt);
   if (!reader.ok()) Fail(reader.status().ToString());
 
@@ -293,6 +296,8 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_option("--starts", a->starts_file, "File of crop starts, one per line, a,b,c");
   cmd->add_option("--threads", a->threads, "Decode workers (0: one per core)");
   cmd->add_option("--budget-mib", a->budget_mib, "Stored bytes in flight, MiB");
+  cmd->add_option("--cache-mib", a->cache_mib,
+                  "Decoded-chunk cache kept between calls, MiB (0: off)");
   cmd->add_option("--group", a->group, "Crops per ReadCrops call");
   cmd->add_flag("--warmup", a->warmup, "Read every crop once, untimed, first");
   cmd->add_flag("--checksum", a->checksum, "sha256 of all crops in order");

@@ -29,6 +29,7 @@ struct Unit {
   std::vector<uint64_t> index;  // on the read grid
   uint32_t first_use = 0;
   uint32_t num_uses = 0;
+  bool cached = false;  // served from the decoded-chunk cache
   uint32_t shard = ~uint32_t{0};  // into Call::shards when sharded
   uint64_t inner_number = 0;      // C-order number inside its shard
   engine::ReadRequest request;
@@ -48,6 +49,7 @@ struct CropReader::ShardInfo {
   engine::SourceId source = engine::kInvalidSource;
   uint64_t size_bytes = 0;
   bool missing = false;
+  bool needed = true;  // some unit of the shard was not served from the cache
   absl::Status status;
   std::vector<ShardIndexEntry> entries;
 };
@@ -100,6 +102,9 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
     read_grid_shape_.push_back((array.metadata().shape[d] + c - 1) / c);
   }
   root_ = array.store().Describe();
+  if (options.chunk_cache_bytes > 0) {
+    chunk_cache_ = std::make_unique<ChunkCache>(options.chunk_cache_bytes);
+  }
   pool_ = std::make_unique<WorkerPool>(options.threads);
 }
 
@@ -149,6 +154,7 @@ CropReadStats CropReader::stats() const {
   s.chunks_decoded += chunks_decoded_.load(std::memory_order_relaxed);
   s.bytes_read += chunk_bytes_read_.load(std::memory_order_relaxed);
   s.chunks_filled += chunks_filled_.load(std::memory_order_relaxed);
+  s.chunks_cached += chunks_cached_.load(std::memory_order_relaxed);
   s.chunks_direct += chunks_direct_.load(std::memory_order_relaxed);
   return s;
 }
@@ -188,6 +194,7 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
   call.outputs = outputs;
   call.status.assign(crops.size(), absl::OkStatus());
   PlanUnits(call);
+  if (chunk_cache_ != nullptr) ServeFromCache(call);
   if (sharding_ != nullptr) OpenShards(call);
   PrepareRequests(call);
   RunRounds(call);
@@ -245,6 +252,7 @@ void CropReader::PlanUnits(Call& call) {
 void CropReader::OpenShards(Call& call) {
   std::vector<ShardInfo*> misses;
   for (ShardInfo& s : call.shards) {
+    if (!s.needed) continue;
     const std::string path = PathOf(s.index);
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
@@ -326,6 +334,7 @@ void CropReader::PrepareRequests(Call& call) {
   const uint64_t bound = chunk_bytes + chunk_bytes / 4 + (64 << 10);
   for (uint32_t u = 0; u < call.units.size(); ++u) {
     Unit& unit = call.units[u];
+    if (unit.cached) continue;
     if (sharding_ != nullptr) {
       const ShardInfo& s = call.shards[unit.shard];
       if (!s.status.ok()) {
@@ -431,7 +440,13 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
   };
   if (!result.status.ok()) {
     close_path();
-    if (!sharded && absl::IsNotFound(result.status)) return FillUnit(call, u);
+    if (!sharded && absl::IsNotFound(result.status)) {
+      if (chunk_cache_ != nullptr) {  // remembered as not stored
+        chunk_cache_->Insert(Linear(unit.index, read_grid_shape_),
+                             std::make_shared<const std::vector<std::byte>>());
+      }
+      return FillUnit(call, u);
+    }
     return FailUnit(call, u, WithPrefix(result.status, what()));
   }
   close_path();
@@ -450,9 +465,21 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
                                  what(), unit.request.length_bytes, unit.request.offset_bytes,
                                  result.bytes_read)));
   }
-  thread_local Buffer scratch;
   const size_t elem = array_.data_type().size_bytes();
   const size_t chunk_bytes = ShapeProduct(read_chunk_shape_) * elem;
+  if (chunk_cache_ != nullptr) {
+    // Decoded once into a chunk the cache keeps, then copied into the crops.
+    auto decoded = std::make_shared<std::vector<std::byte>>(chunk_bytes);
+    absl::Status st = sharded ? sharding_->inner_chain().Decode(bytes, *decoded)
+                              : array_.DecodeChunk(unit.index, bytes, *decoded);
+    chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
+    if (!st.ok()) return FailUnit(call, u, sharded ? WithPrefix(st, what()) : st);
+    chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
+    AssembleUnit(call, u, decoded->data());
+    chunk_cache_->Insert(Linear(unit.index, read_grid_shape_), std::move(decoded));
+    return;
+  }
+  thread_local Buffer scratch;
   std::span<std::byte> target = DirectTarget(call, u, chunk_bytes);
   if (target.empty()) {
     scratch.Resize(chunk_bytes);
@@ -468,10 +495,38 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
     chunks_direct_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  AssembleUnit(call, u, scratch.data());
+}
+
+void CropReader::AssembleUnit(Call& call, uint32_t u, const std::byte* chunk) {
+  const Unit& unit = call.units[u];
+  const size_t elem = array_.data_type().size_bytes();
   for (uint32_t k = unit.first_use; k < unit.first_use + unit.num_uses; ++k) {
     const Use& use = call.uses[k];
-    AssembleSlice(scratch.data(), read_chunk_shape_, call.slices[use.crop][use.slice],
+    AssembleSlice(chunk, read_chunk_shape_, call.slices[use.crop][use.slice],
                   call.crops[use.crop].shape, call.outputs[use.crop], elem);
+  }
+}
+
+void CropReader::ServeFromCache(Call& call) {
+  std::vector<uint32_t> uncached_per_shard(call.shards.size(), 0);
+  for (uint32_t u = 0; u < call.units.size(); ++u) {
+    Unit& unit = call.units[u];
+    ChunkCache::Chunk hit = chunk_cache_->Find(Linear(unit.index, read_grid_shape_));
+    if (hit == nullptr) {
+      if (sharding_ != nullptr) ++uncached_per_shard[unit.shard];
+      continue;
+    }
+    if (hit->empty()) {
+      FillUnit(call, u);  // known not to be stored
+    } else {
+      AssembleUnit(call, u, hit->data());
+    }
+    unit.cached = true;
+    chunks_cached_.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (size_t i = 0; i < call.shards.size(); ++i) {
+    call.shards[i].needed = uncached_per_shard[i] > 0;
   }
 }
 

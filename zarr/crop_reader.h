@@ -11,7 +11,8 @@
 // into the output; every other chunk decodes into a per-worker scratch chunk and is copied out.
 // Sharded arrays: the needed shard indexes are read first in one batch
 // (and kept in an LRU cache bounded in bytes), then only the inner chunks the crops need.
-// Chunks, inner chunks and shards that are not stored read as the fill value.
+// Chunks, inner chunks and shards that are not stored read as the fill value. With
+// chunk_cache_bytes > 0, decoded chunks are kept (LRU) and later calls needing them read nothing.
 //
 // Status is per crop: a chunk that fails to read or decode fails the crops that need it, with
 // a message naming the chunk; every other crop completes.
@@ -43,6 +44,7 @@
 #include "engine/engine.h"
 #include "zarr/array.h"
 #include "zarr/assembler.h"
+#include "zarr/chunk_cache.h"
 #include "zarr/codec/sharding_codec.h"
 #include "zarr/shard_index_cache.h"
 #include "zarr/worker_pool.h"
@@ -57,6 +59,9 @@ struct CropReaderOptions {
   // the plan's memory (a few dozen bytes per crop and chunk) stays bounded however long the
   // list; a chunk shared by crops of different groups is read once per group.
   uint32_t group_crops = 4096;
+  // Decoded chunks (inner chunks when sharded) kept between calls, LRU, bounded in bytes; for
+  // workloads that revisit chunks. 0: off. Assumes the store does not change meanwhile.
+  uint64_t chunk_cache_bytes = 0;
   engine::EngineOptions engine;            // for the reader's own engine (none was passed)
 };
 
@@ -69,6 +74,7 @@ struct CropReadStats {
   uint64_t index_reads = 0;      // shard indexes read (cache misses)
   uint64_t rounds = 0;           // engine batches submitted for chunk data
   uint64_t chunk_reads = 0;      // chunk read requests in those batches (missing files too)
+  uint64_t chunks_cached = 0;    // chunks served from the decoded-chunk cache (no read)
 };
 
 class CropReader {
@@ -115,6 +121,10 @@ class CropReader {
   // Where a chunk may decode straight into a crop's output, or empty.
   std::span<std::byte> DirectTarget(const Call& call, uint32_t unit, size_t chunk_bytes) const;
   void FillUnit(Call& call, uint32_t unit);
+  // Copies `chunk` (decoded, read_chunk_shape_) into every crop that needs unit `u`.
+  void AssembleUnit(Call& call, uint32_t u, const std::byte* chunk);
+  // Serves the units whose chunks the cache holds; the rest still need reading.
+  void ServeFromCache(Call& call);
 
   const Array& array_;
   const CropReaderOptions options_;
@@ -126,6 +136,7 @@ class CropReader {
   std::string root_;                // the DirectoryStore's root
 
   ShardIndexCache index_cache_;  // touched only by the thread calling ReadCrops
+  std::unique_ptr<ChunkCache> chunk_cache_;  // null when options_.chunk_cache_bytes == 0
 
   mutable std::mutex stats_mu_;
   CropReadStats stats_;  // guarded by stats_mu_
@@ -134,6 +145,7 @@ class CropReader {
   std::atomic<uint64_t> chunk_bytes_read_{0};
   std::atomic<uint64_t> chunks_filled_{0};
   std::atomic<uint64_t> chunks_direct_{0};
+  std::atomic<uint64_t> chunks_cached_{0};
   std::mutex call_mu_;  // one ReadCrops at a time
 
   // The async call thread, started by the first ReadCropsAsync.

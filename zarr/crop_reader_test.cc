@@ -324,6 +324,42 @@ TEST_P(CropReaderTest, ArrayReadCropsMatchesReadBoxAndWorksAfterFork) {
   EXPECT_TRUE(read_all());  // the parent's reader still works
 }
 
+// With a decoded-chunk cache, a second call over the same crops reads nothing and returns the
+// same bytes; a cache too small for one chunk keeps nothing and still reads correctly.
+TEST_P(CropReaderTest, DecodedChunkCacheServesRepeatedCrops) {
+  const std::vector<Box> crops = RandomCrops(30, 41);
+  const size_t elem = GetParam().elem;
+  for (uint64_t cache_bytes : {uint64_t{64} << 20, uint64_t{1}}) {
+    SCOPED_TRACE(cache_bytes);
+    CropReaderOptions o;
+    o.threads = 2;
+    o.chunk_cache_bytes = cache_bytes;
+    o.engine.io_threads = 1;
+    ASSERT_OK_AND_ASSIGN(auto reader, CropReader::Create(*array_, o));
+    for (int pass = 0; pass < 2; ++pass) {
+      std::vector<std::vector<std::byte>> bufs;
+      std::vector<CropOutput> outs;
+      for (const Box& c : crops) bufs.emplace_back(c.NumElements() * elem);
+      for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
+      const CropReadStats before = reader->stats();
+      ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
+      for (size_t i = 0; i < crops.size(); ++i) {
+        ASSERT_OK(st[i]);
+        ASSERT_EQ(bufs[i], ExpectedCrop(crops[i])) << pass << " " << DescribeBox(crops[i]);
+      }
+      const CropReadStats after = reader->stats();
+      if (pass == 1 && cache_bytes > 1) {
+        EXPECT_EQ(after.chunk_reads, before.chunk_reads);  // every decoded chunk was cached
+        EXPECT_EQ(after.index_reads, before.index_reads);
+        EXPECT_GT(after.chunks_cached, 0u);
+      } else {
+        EXPECT_EQ(after.chunks_cached, 0u);
+        EXPECT_GT(after.chunk_reads, before.chunk_reads);
+      }
+    }
+  }
+}
+
 TEST_P(CropReaderTest, StridedOutputGetsFortranOrder) {
   auto reader = Reader(2, 1 << 20);
   ASSERT_NE(reader, nullptr);

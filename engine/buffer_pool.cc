@@ -74,8 +74,18 @@ PooledBuffer::PooledBuffer(std::shared_ptr<internal::Arena> arena, std::byte* da
                            size_t size_bytes, int size_class)
     : arena_(std::move(arena)), data_(data), size_bytes_(size_bytes), size_class_(size_class) {}
 
+PooledBuffer PooledBuffer::ViewOf(std::shared_ptr<const PooledBuffer> owner, std::byte* data,
+                                  size_t size_bytes) {
+  PooledBuffer view;
+  view.owner_ = std::move(owner);
+  view.data_ = data;
+  view.size_bytes_ = size_bytes;
+  return view;
+}
+
 PooledBuffer::PooledBuffer(PooledBuffer&& other) noexcept
     : arena_(std::move(other.arena_)),
+      owner_(std::move(other.owner_)),
       data_(std::exchange(other.data_, nullptr)),
       size_bytes_(std::exchange(other.size_bytes_, 0)),
       size_class_(std::exchange(other.size_class_, -1)) {}
@@ -84,6 +94,7 @@ PooledBuffer& PooledBuffer::operator=(PooledBuffer&& other) noexcept {
   if (this != &other) {
     Release();
     arena_ = std::move(other.arena_);
+    owner_ = std::move(other.owner_);
     data_ = std::exchange(other.data_, nullptr);
     size_bytes_ = std::exchange(other.size_bytes_, 0);
     size_class_ = std::exchange(other.size_class_, -1);
@@ -95,7 +106,9 @@ PooledBuffer::~PooledBuffer() { Release(); }
 
 void PooledBuffer::Release() {
   if (data_ == nullptr) return;
-  if (arena_ != nullptr) {
+  if (owner_ != nullptr) {  // a view: the owner frees the block when its last view goes
+    owner_.reset();
+  } else if (arena_ != nullptr) {
     arena_->Give(data_, size_class_);
   } else {
     std::free(data_);

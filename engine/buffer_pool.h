@@ -41,6 +41,11 @@ class PooledBuffer {
   PooledBuffer& operator=(const PooledBuffer&) = delete;
   ~PooledBuffer();
 
+  // A view of [data, data + size_bytes) inside `owner`'s block, keeping the block alive (shared
+  // with other views) until the last view is gone. For the members of one coalesced read.
+  static PooledBuffer ViewOf(std::shared_ptr<const PooledBuffer> owner, std::byte* data,
+                             size_t size_bytes);
+
   std::byte* data() const { return data_; }
   size_t size() const { return size_bytes_; }
   std::span<std::byte> span() const { return {data_, size_bytes_}; }
@@ -53,6 +58,7 @@ class PooledBuffer {
   void Release();
 
   std::shared_ptr<internal::Arena> arena_;  // null for heap blocks
+  std::shared_ptr<const PooledBuffer> owner_;  // set for views: the block is owner_'s
   std::byte* data_ = nullptr;
   size_t size_bytes_ = 0;
   int size_class_ = -1;

@@ -211,6 +211,37 @@ TEST_P(EngineTest, CoalescesOnlyWithinTheGap) {
   EXPECT_EQ(engine->Stats().requests_completed, 7u);
 }
 
+// Members of one coalesced read without destinations share its buffer: each result's buffer is
+// a view that stays valid on its own, after the batch and every other member's result are gone.
+TEST_P(EngineTest, CoalescedMembersShareTheReadBufferAndOutliveTheBatch) {
+  EngineOptions o;
+  o.coalesce_gap_bytes = 4096;
+  o.io_threads = 1;
+  auto engine = MakeEngine(o);
+  ASSERT_OK_AND_ASSIGN(SourceId src, engine->OpenFile(file_));
+  std::vector<ReadRequest> reqs;
+  for (uint64_t i = 0; i < 8; ++i) reqs.push_back({src, 5000 + i * 3000, 2000, {}, i});
+  std::vector<PooledBuffer> kept;
+  std::vector<const std::byte*> data;
+  {
+    ASSERT_OK_AND_ASSIGN(std::vector<ReadResult> results, engine->ReadAll(reqs));
+    EXPECT_EQ(engine->Stats().reads_completed, 1u);
+    for (ReadResult& r : results) {
+      ASSERT_OK(r.status);
+      ASSERT_EQ(r.bytes_read, 2000u);
+      ASSERT_TRUE(r.buffer);
+      EXPECT_EQ(r.buffer.data(), r.data);
+      data.push_back(r.data);
+      kept.push_back(std::move(r.buffer));
+    }
+  }
+  // Release all but the last two; the block must stay alive for them.
+  for (size_t i = 0; i + 2 < kept.size(); ++i) kept[i] = PooledBuffer();
+  for (size_t i = kept.size() - 2; i < kept.size(); ++i) {
+    EXPECT_EQ(std::memcmp(data[i], content_.data() + 5000 + i * 3000, 2000), 0) << i;
+  }
+}
+
 TEST_P(EngineTest, MaxCoalescedBytesSplitsLongRuns) {
   EngineOptions o;
   o.max_coalesced_bytes = 4096;

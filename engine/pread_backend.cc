@@ -97,7 +97,7 @@ class PreadBackend final : public Backend {
         PrepareTarget(&r, *ctx_->pool, ctx_->options.direct_io);
         r.submit_ns = NowNs();
         ExecuteBlockingRead(*ctx_, &r);
-        FinishRead(&r, *ctx_->pool, NowNs(), sink.For(slice->batch.get()));
+        FinishRead(&r, NowNs(), sink.For(slice->batch.get()));
         WorkerStats::Bump(stats->reads_completed, 1);
         WorkerStats::Bump(stats->bytes_read, r.done_bytes);
         WorkerStats::Bump(stats->requests_completed, r.plan.member_count);

@@ -64,10 +64,13 @@ void PrepareTarget(InflightRead* r, BufferPool& pool, bool direct_io) {
   r->fixed_buffer = !r->alloc_failed && pool.Contains(r->target, r->plan.length_bytes);
 }
 
-void FinishRead(InflightRead* r, BufferPool& pool, uint64_t now_ns,
+void FinishRead(InflightRead* r, uint64_t now_ns,
                 std::vector<uint32_t>* done) {
   Batch& batch = *r->slice->batch;
   const uint32_t* members = &r->slice->plan.members[r->plan.first_member];
+  // Members without a destination share the coalesced read's buffer instead of each getting a
+  // copy: views into one block, freed when the last member's result lets go of it.
+  std::shared_ptr<const PooledBuffer> shared;
   for (uint32_t k = 0; k < r->plan.member_count; ++k) {
     uint32_t i = members[k];
     const ReadRequest& q = batch.request(i);
@@ -91,17 +94,12 @@ void FinishRead(InflightRead* r, BufferPool& pool, uint64_t now_ns,
       continue;
     }
     if (q.dst.empty()) {
-      out.buffer = pool.Allocate(q.length_bytes);
-      if (!out.buffer) {
-        out.status = absl::ResourceExhaustedError(fmt::format(
-            "no memory for a {}-byte buffer to read \"{}\"", q.length_bytes, r->source->path));
-        out.bytes_read = 0;
-        continue;
-      }
-      out.data = out.buffer.data();
-    } else {
-      out.data = q.dst.data();
+      if (shared == nullptr) shared = std::make_shared<const PooledBuffer>(std::move(r->owned));
+      out.data = const_cast<std::byte*>(src);
+      out.buffer = PooledBuffer::ViewOf(shared, out.data, q.length_bytes);
+      continue;
     }
+    out.data = q.dst.data();
     if (out.bytes_read > 0) std::memcpy(out.data, src, out.bytes_read);
   }
   done->insert(done->end(), members, members + r->plan.member_count);

@@ -60,7 +60,7 @@ void PrepareTarget(InflightRead* r, BufferPool& pool, bool direct_io);
 
 // Turns r's outcome into results for its members (copying out of a bounce buffer) and
 // appends the member indices to *done.
-void FinishRead(InflightRead* r, BufferPool& pool, uint64_t now_ns,
+void FinishRead(InflightRead* r, uint64_t now_ns,
                 std::vector<uint32_t>* done);
 
 uint64_t NowNs();

@@ -259,7 +259,7 @@ void UringWorker::Finish(uint32_t slot, uint64_t now_ns) {
   UringRead& u = slots_[slot];
   InflightRead& r = u.r;
   Slice* s = r.slice;
-  FinishRead(&r, *ctx_->pool, now_ns, sink_.For(s->batch.get()));
+  FinishRead(&r, now_ns, sink_.For(s->batch.get()));
   WorkerStats::Bump(stats_.reads_completed, 1);
   WorkerStats::Bump(stats_.bytes_read, r.done_bytes);
   WorkerStats::Bump(stats_.requests_completed, r.plan.member_count);

@@ -479,6 +479,13 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
     chunk_cache_->Insert(Linear(unit.index, read_grid_shape_), std::move(decoded));
     return;
   }
+  const CodecChain& chain = sharded ? sharding_->inner_chain() : array_.codec_chain();
+  if (chain.IsIdentity() && bytes.size() == chunk_bytes) {
+    // Stored bytes are the chunk: assemble from the read buffer, no decode pass.
+    chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
+    chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
+    return AssembleUnit(call, u, bytes.data());
+  }
   thread_local Buffer scratch;
   std::span<std::byte> target = DirectTarget(call, u, chunk_bytes);
   if (target.empty()) {

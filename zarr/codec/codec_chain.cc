@@ -211,4 +211,8 @@ const ShardingCodec* CodecChain::sharding() const {
   return dynamic_cast<const ShardingCodec*>(a2b_.get());
 }
 
+bool CodecChain::IsIdentity() const {
+  return a2a_.empty() && b2b_.empty() && a2b_ != nullptr && a2b_->IsIdentity();
+}
+
 }  // namespace zring::zarr

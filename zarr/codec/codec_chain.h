@@ -58,6 +58,9 @@ class CodecChain {
   // Whether any stage sits before or after the array -> bytes stage.
   bool HasArrayToArrayCodecs() const { return !a2a_.empty(); }
   bool HasBytesToBytesCodecs() const { return !b2b_.empty(); }
+  // True when stored chunks ARE the decoded chunks (one little-endian `bytes` stage, nothing
+  // else): a reader may use the stored bytes as they are.
+  bool IsIdentity() const;
 
  private:
   CodecChain() = default;

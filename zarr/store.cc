@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -66,12 +68,20 @@ absl::Status MakeParents(const std::string& path) {
   return absl::OkStatus();
 }
 
+// Files a writer keeps beside a key while it works: temporary values (".<name>.tmp.<...>", see
+// DirectoryStore::Set) and lock files (".<name>.lock", zarr/array_writer.cc). Neither is a value.
+bool IsWriterScratch(std::string_view name) {
+  if (name.size() < 2 || name[0] != '.') return false;
+  if (name.find(".tmp.", 1) != std::string_view::npos) return true;
+  return name.size() > 6 && name.substr(name.size() - 5) == ".lock";
+}
+
 void Walk(const std::string& dir, const std::string& key_prefix, std::vector<StoreEntry>& out) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return;
   while (struct dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
+    if (name == "." || name == ".." || IsWriterScratch(name)) continue;
     const std::string path = dir + "/" + name;
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) continue;
@@ -83,6 +93,11 @@ void Walk(const std::string& dir, const std::string& key_prefix, std::vector<Sto
 }
 
 }  // namespace
+
+absl::Status Store::Delete(std::string_view key) {
+  return absl::UnimplementedError(
+      fmt::format("{} cannot delete values (key \"{}\")", Describe(), key));
+}
 
 absl::Status ValidateKey(std::string_view key) {
   if (key.empty()) return absl::InvalidArgumentError("empty store key");
@@ -138,6 +153,15 @@ absl::StatusOr<std::unique_ptr<DirectoryStore>> DirectoryStore::Open(std::string
   return std::unique_ptr<DirectoryStore>(new DirectoryStore(std::move(root)));
 }
 
+absl::StatusOr<std::unique_ptr<DirectoryStore>> DirectoryStore::Create(std::string root) {
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root.empty()) return absl::InvalidArgumentError("store path is empty");
+  // MakeParents creates every directory above the last component; the "/." makes it create
+  // `root` itself too.
+  ZRING_RETURN_IF_ERROR(MakeParents(root + "/."));
+  return Open(std::move(root));
+}
+
 std::string DirectoryStore::PathOf(std::string_view key) const {
   return fmt::format("{}/{}", root_, key);
 }
@@ -189,7 +213,7 @@ absl::StatusOr<StoreListing> DirectoryStore::ListDir(std::string_view prefix) co
   }
   while (struct dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
+    if (name == "." || name == ".." || IsWriterScratch(name)) continue;
     struct stat st;
     if (::stat((dir + "/" + name).c_str(), &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) out.prefixes.push_back(name);
@@ -215,20 +239,42 @@ absl::Status DirectoryStore::Set(std::string_view key, std::span<const std::byte
   ZRING_RETURN_IF_ERROR(ValidateKey(key));
   const std::string path = PathOf(key);
   ZRING_RETURN_IF_ERROR(MakeParents(path));
-  const std::string tmp = path + ".zring-tmp";
-  Fd fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)};
+  // Unique per process (pid), thread (tid) and call (counter): concurrent writers of one key
+  // never share a temporary file, and the last rename wins whole.
+  static std::atomic<uint64_t> counter{0};
+  const size_t slash = path.rfind('/');
+  const std::string tmp = fmt::format("{}.{}.tmp.{}.{}.{}", path.substr(0, slash + 1),
+                                      path.substr(slash + 1), ::getpid(),
+                                      static_cast<long>(::syscall(SYS_gettid)),
+                                      counter.fetch_add(1, std::memory_order_relaxed));
+  Fd fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)};
   if (fd.fd < 0) return ErrnoToStatus(errno, fmt::format("create \"{}\"", tmp));
+  auto fail = [&](int err, std::string_view op) {
+    ::unlink(tmp.c_str());
+    return ErrnoToStatus(err, fmt::format("{} \"{}\" (for \"{}\")", op, tmp, key));
+  };
   size_t done = 0;
   while (done < value.size()) {
     const ssize_t n = ::write(fd.fd, value.data() + done, value.size() - done);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus(errno, fmt::format("write \"{}\"", tmp));
+      if (errno == EINTR) continue;  // interrupted before writing anything: retry
+      return fail(errno, "write");
     }
     done += static_cast<size_t>(n);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return ErrnoToStatus(errno, fmt::format("rename \"{}\"", tmp));
+  // close() can report a deferred write error (NFS, quota): it must not be ignored.
+  const int raw = fd.fd;
+  fd.fd = -1;
+  if (::close(raw) != 0) return fail(errno, "close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(errno, "rename");
+  return absl::OkStatus();
+}
+
+absl::Status DirectoryStore::Delete(std::string_view key) {
+  ZRING_RETURN_IF_ERROR(ValidateKey(key));
+  const std::string path = PathOf(key);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
+    return ErrnoToStatus(errno, fmt::format("delete \"{}\"", path));
   }
   return absl::OkStatus();
 }
@@ -295,6 +341,12 @@ absl::Status MemoryStore::Set(std::string_view key, std::span<const std::byte> v
 
 absl::Status MemoryStore::Set(std::string_view key, std::string_view text) {
   return Set(key, std::as_bytes(std::span(text.data(), text.size())));
+}
+
+absl::Status MemoryStore::Delete(std::string_view key) {
+  ZRING_RETURN_IF_ERROR(ValidateKey(key));
+  Erase(key);
+  return absl::OkStatus();
 }
 
 void MemoryStore::Erase(std::string_view key) {

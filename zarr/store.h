@@ -61,6 +61,9 @@ class Store {
   // Every value below `prefix`, recursively, sorted by key.
   virtual absl::StatusOr<std::vector<StoreEntry>> ListRecursive(std::string_view prefix) const = 0;
   virtual absl::Status Set(std::string_view key, std::span<const std::byte> value) = 0;
+  // Removes `key`'s value; a key that is not stored is OK (deleting is idempotent). Stores
+  // that cannot delete say so (kUnimplemented).
+  virtual absl::Status Delete(std::string_view key);
 };
 
 // Checks `key` is a relative '/'-separated path without empty, "." or ".." segments.
@@ -72,6 +75,8 @@ class DirectoryStore final : public Store {
  public:
   // `root` must be an existing directory.
   static absl::StatusOr<std::unique_ptr<DirectoryStore>> Open(std::string root);
+  // Creates `root` and its missing parents (mkdir -p), then opens it.
+  static absl::StatusOr<std::unique_ptr<DirectoryStore>> Create(std::string root);
 
   std::string Describe() const override { return root_; }
   absl::StatusOr<Buffer> Get(std::string_view key) const override;
@@ -79,12 +84,18 @@ class DirectoryStore final : public Store {
   absl::StatusOr<uint64_t> GetSize(std::string_view key) const override;
   absl::StatusOr<StoreListing> ListDir(std::string_view prefix) const override;
   absl::StatusOr<std::vector<StoreEntry>> ListRecursive(std::string_view prefix) const override;
-  // Writes through a temporary file and rename, creating parent directories.
+  // Writes through a temporary file beside the key (".<name>.tmp.<pid>.<tid>.<n>", unique across
+  // processes and threads, never listed as a value) and a rename, creating parent directories,
+  // so readers see the old value or the new one, never a torn one. Nothing is fsynced: a
+  // rename survives a killed process, not a power loss. The temporary file is removed on any
+  // failure.
   absl::Status Set(std::string_view key, std::span<const std::byte> value) override;
+  absl::Status Delete(std::string_view key) override;
+  // The file that holds `key` (for callers that need the file itself, e.g. to lock beside it).
+  std::string PathOf(std::string_view key) const;
 
  private:
   explicit DirectoryStore(std::string root) : root_(std::move(root)) {}
-  std::string PathOf(std::string_view key) const;
   std::string root_;
 };
 
@@ -98,6 +109,7 @@ class MemoryStore final : public Store {
   absl::StatusOr<std::vector<StoreEntry>> ListRecursive(std::string_view prefix) const override;
   absl::Status Set(std::string_view key, std::span<const std::byte> value) override;
   absl::Status Set(std::string_view key, std::string_view text);
+  absl::Status Delete(std::string_view key) override;
   void Erase(std::string_view key);
 
  private:

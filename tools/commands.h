@@ -11,6 +11,12 @@ namespace zring::tools {
 void RegisterInfo(CLI::App& app);
 // `zring checksum STORE [ARRAY]` (tools/checksum.cc).
 void RegisterChecksum(CLI::App& app);
+// `zring create STORE --shape ... --chunks ... [--shard ...] [--pattern ...]` (tools/create.cc).
+void RegisterCreate(CLI::App& app);
+// `zring convert SRC DST [--chunks ...] [--shard ...] [--codec ...]` (tools/convert.cc).
+void RegisterConvert(CLI::App& app);
+// `zring sample STORE --crop 4,128,128 [--arrays a,b,c] [--out DIR]` (tools/sample.cc).
+void RegisterSample(CLI::App& app);
 
 // Subcommands of `zring bench`.
 // `zring bench io FILE [...] [--vs-fio]` (tools/bench_io.cc).

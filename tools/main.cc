@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
 
   zring::tools::RegisterInfo(app);
   zring::tools::RegisterChecksum(app);
+  zring::tools::RegisterCreate(app);
+  zring::tools::RegisterConvert(app);
+  zring::tools::RegisterSample(app);
 
   CLI::App* bench = app.add_subcommand("bench", "Throughput benchmarks");
   bench->require_subcommand(1);

@@ -15,6 +15,7 @@ apt_packages=(
   libcurl4-openssl-dev libssl-dev libcli11-dev libfmt-dev pybind11-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   fio python3-zarr python3-numpy
+  python3-dev python3-torch python3-pytest
 )
 
 missing=()

@@ -3,7 +3,8 @@
 #   1. all GoogleTest suites (release build)
 #   2. the engine and format-layer suites again under ASan + UBSan
 #   3. each libFuzzer target for a short bounded time (ZRING_FUZZ_SECONDS, default 10)
-#   4. pytest (cross-checks against zarr-python, TensorStore, zarrita; the CLI)
+#   4. pytest (cross-checks against zarr-python, TensorStore, zarrita; the CLI; the Python package)
+#   5. pytest under Debian's python3 (the package with torch 1.13 and zarr-python 2.13)
 # Usage: tools/test.sh            (everything)
 #        ZRING_FUZZ_SECONDS=600 tools/test.sh    (longer fuzzing)
 set -euo pipefail
@@ -31,4 +32,9 @@ fi
 if [ -d "$root/tests/python" ]; then
   echo "== pytest"
   ZRING_BUILD="$root/build" "$root/.venv/bin/python" -m pytest -q "$root/tests/python"
+fi
+
+if [ -d "$root/tests/python_debian" ]; then
+  echo "== pytest (Debian python3: torch 1.13, zarr-python 2.13)"
+  ZRING_BUILD="$root/build" /usr/bin/python3 -m pytest -q "$root/tests/python_debian"
 fi

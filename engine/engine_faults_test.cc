@@ -107,6 +107,15 @@ class EngineFaultsTest : public ::testing::TestWithParam<BackendKind> {
            std::memcmp(dst.data(), content_.data() + s.offset, s.length) == 0;
   }
 
+  void ExpectAllExact(const std::vector<ReadResult>& results,
+                      const std::vector<std::vector<std::byte>>& dst,
+                      const std::vector<Span>& spans) const {
+    ASSERT_EQ(results.size(), spans.size());
+    for (size_t i = 0; i < spans.size(); ++i) {
+      ASSERT_TRUE(Exact(results[i], dst[i], spans[i])) << i << ": " << results[i].status;
+    }
+  }
+
   ScratchDir dir_;
   std::string file_;
   std::vector<std::byte> content_;
@@ -119,10 +128,7 @@ TEST_P(EngineFaultsTest, EintrOnEveryFirstAttemptIsRetriedAndReadsExactBytes) {
   auto spans = RandomSpans(2000, 20000, 1);
   std::vector<std::vector<std::byte>> dst;
   auto results = ReadSpans(*engine, spans, dst);
-  ASSERT_EQ(results.size(), spans.size());
-  for (size_t i = 0; i < spans.size(); ++i) {
-    ASSERT_TRUE(Exact(results[i], dst[i], spans[i])) << i << ": " << results[i].status;
-  }
+  ExpectAllExact(results, dst, spans);
   EXPECT_GE(inj.injected(), engine->Stats().reads_completed);
 }
 
@@ -176,10 +182,7 @@ TEST_P(EngineFaultsTest, ShortReadsAreCompletedByReadingTheRest) {
   auto spans = RandomSpans(500, 10000, 2);
   std::vector<std::vector<std::byte>> dst;
   auto results = ReadSpans(*engine, spans, dst);
-  ASSERT_EQ(results.size(), spans.size());
-  for (size_t i = 0; i < spans.size(); ++i) {
-    ASSERT_TRUE(Exact(results[i], dst[i], spans[i])) << i << ": " << results[i].status;
-  }
+  ExpectAllExact(results, dst, spans);
   EXPECT_GT(inj.injected(), 0u);
 }
 
@@ -197,10 +200,7 @@ TEST_P(EngineFaultsTest, ShortAndInterruptedReadsUnderODirect) {
   auto spans = RandomSpans(300, 30000, 3);
   std::vector<std::vector<std::byte>> dst;
   auto results = ReadSpans(*engine, spans, dst);
-  ASSERT_EQ(results.size(), spans.size());
-  for (size_t i = 0; i < spans.size(); ++i) {
-    ASSERT_TRUE(Exact(results[i], dst[i], spans[i])) << i << ": " << results[i].status;
-  }
+  ExpectAllExact(results, dst, spans);
   EXPECT_GT(inj.injected(), 0u);
 }
 

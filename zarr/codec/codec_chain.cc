@@ -155,6 +155,16 @@ absl::Status CodecChain::Decode(std::span<const std::byte> encoded,
     return absl::InvalidArgumentError(fmt::format(
         "decode buffer holds {} bytes, the chunk needs {}", out.size(), decoded_.NumBytes()));
   }
+  ZRING_RETURN_IF_ERROR(DecodeStages(encoded, out));
+  if (decoded_.data_type.kind() == DataKind::kBool) {
+    // A stored bool byte other than 0 or 1 reads as 1 (true), so every reader sees 0/1.
+    for (std::byte& b : out) b = b != std::byte{0} ? std::byte{1} : std::byte{0};
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CodecChain::DecodeStages(std::span<const std::byte> encoded,
+                                      std::span<std::byte> out) const {
   if (a2a_.empty()) return DecodeBytes(encoded, out);
   Buffer cur(a2a_.back()->encoded_spec().NumBytes());
   ZRING_RETURN_IF_ERROR(DecodeBytes(encoded, cur.span()));
@@ -212,7 +222,9 @@ const ShardingCodec* CodecChain::sharding() const {
 }
 
 bool CodecChain::IsIdentity() const {
-  return a2a_.empty() && b2b_.empty() && a2b_ != nullptr && a2b_->IsIdentity();
+  // Bools are not: decoding maps any non-zero byte to 1.
+  return a2a_.empty() && b2b_.empty() && a2b_ != nullptr && a2b_->IsIdentity() &&
+         decoded_.data_type.kind() != DataKind::kBool;
 }
 
 }  // namespace zring::zarr

@@ -46,7 +46,8 @@ class CodecChain {
   const ChunkSpec& decoded_spec() const { return decoded_; }
 
   // `out` must hold exactly decoded_spec().NumBytes(). kDataLoss when `encoded` is not a valid
-  // encoding of such a chunk (the message says which stage and what it expected).
+  // encoding of such a chunk (the message says which stage and what it expected). Bool chunks
+  // come out as bytes 0/1 whatever non-zero byte was stored.
   absl::Status Decode(std::span<const std::byte> encoded, std::span<std::byte> out) const;
   absl::Status Encode(std::span<const std::byte> decoded, Buffer& encoded) const;
 
@@ -65,6 +66,8 @@ class CodecChain {
  private:
   CodecChain() = default;
   absl::Status DecodeBytes(std::span<const std::byte> encoded, std::span<std::byte> array_out) const;
+  // Decode without the bool normalization.
+  absl::Status DecodeStages(std::span<const std::byte> encoded, std::span<std::byte> out) const;
 
   ChunkSpec decoded_;
   std::vector<std::unique_ptr<ArrayToArrayCodec>> a2a_;

@@ -104,6 +104,27 @@ TEST(CodecChainV3, DecodesStraightIntoTheCallerBuffer) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("16")));
 }
 
+// A bool chunk whose bytes are not all 0/1 decodes to 0/1 (through the bytes codec alone and
+// through a compressor), and such a chain is not an identity a reader may bypass.
+TEST(CodecChainV3, BoolBytesOtherThanZeroAndOneReadAsOne) {
+  for (const char* codecs : {R"([{"name": "bytes"}])",
+                             R"([{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}])"}) {
+    SCOPED_TRACE(codecs);
+    ASSERT_OK_AND_ASSIGN(ArrayMetadata m, ParseArrayMetadataV3(std::string(R"({"zarr_format": 3,
+        "node_type": "array", "shape": [4], "data_type": "bool", "fill_value": false,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+        "chunk_key_encoding": {"name": "default"}, "codecs": )") + codecs + "}"));
+    ASSERT_OK_AND_ASSIGN(auto chain, CodecChain::ForArray(m));
+    EXPECT_FALSE(chain->IsIdentity());
+    const std::vector<std::byte> raw = {std::byte{0}, std::byte{1}, std::byte{2}, std::byte{255}};
+    Buffer stored;
+    ASSERT_OK(chain->Encode(raw, stored));
+    std::vector<std::byte> out(4);
+    ASSERT_OK(chain->Decode(stored.span(), out));
+    EXPECT_THAT(out, ElementsAre(std::byte{0}, std::byte{1}, std::byte{1}, std::byte{1}));
+  }
+}
+
 TEST(CodecChainV3, RejectsBadCodecOrders) {
   const ChunkSpec spec{DataType(DataKind::kInt, 2), {8}, FillValue(std::vector<std::byte>(2), true)};
   EXPECT_THAT(CodecChain::Make(std::vector<CodecSpec>{{"zstd", "{}"}, {"bytes", R"({"endian":"little"})"}}, spec),

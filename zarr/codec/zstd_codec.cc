@@ -4,6 +4,9 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "engine/status.h"
 #include "fmt/format.h"
 #include "zarr/codec/bytes_codec_internal.h"
@@ -76,10 +79,21 @@ class ZstdCodec final : public BytesCodec {
       }
       return DecodeOneShot(encoded, decoded);
     }
-    // Without a recorded size, decode the way Decode does (libzstd's streaming decoder accepts
-    // some frames its one-shot decoder calls corrupt), so the two never disagree.
-    ZRING_ASSIGN_OR_RETURN(size_t n, DecodeStreaming(encoded, nullptr, decoded, decoded.size()));
+    // Without a recorded size, decode exactly the way Decode does - same routine, same buffer
+    // growth - then copy: libzstd's streaming decoder can accept or refuse the same damaged
+    // input depending on the output room it is offered, so offering DecodeInto's exact room
+    // could disagree with Decode. Zarr writers record the size, so this path is rare.
+    Buffer tmp;
+    bool over_limit = false;
+    absl::StatusOr<size_t> got = DecodeStreaming(encoded, tmp, decoded.size(), &over_limit);
+    if (over_limit) {
+      return internal::CorruptFrame(
+          kName, fmt::format("expected {} decoded bytes, frame holds more", decoded.size()));
+    }
+    if (!got.ok()) return got.status();
+    const size_t n = *got;
     if (n != decoded.size()) return internal::DecodedSizeMismatch(kName, decoded.size(), n);
+    if (n > 0) std::memcpy(decoded.data(), tmp.data(), n);
     return absl::OkStatus();
   }
 
@@ -93,8 +107,7 @@ class ZstdCodec final : public BytesCodec {
       decoded.Resize(*recorded);
       return DecodeOneShot(encoded, decoded.span());
     }
-    ZRING_ASSIGN_OR_RETURN(size_t n,
-                           DecodeStreaming(encoded, &decoded, decoded.span(), max_decoded_bytes));
+    ZRING_ASSIGN_OR_RETURN(size_t n, DecodeStreaming(encoded, decoded, max_decoded_bytes));
     decoded.Resize(n);
     return absl::OkStatus();
   }
@@ -157,28 +170,30 @@ class ZstdCodec final : public BytesCodec {
     return absl::OkStatus();
   }
 
-  // Streams every frame of `encoded` into `out` and returns the decoded size. With `growable`
-  // (whose span `out` is) the buffer grows up to `limit`; without, `out` is all the room there
-  // is, and a frame that holds more is kDataLoss.
-  static absl::StatusOr<size_t> DecodeStreaming(std::span<const std::byte> encoded,
-                                                Buffer* growable, std::span<std::byte> out,
-                                                size_t limit);
+  // Streams every frame of `encoded` into `out`, grown as needed, and returns the decoded
+  // size. The buffer grows in the same steps whatever `limit` is (so Decode and DecodeInto
+  // offer libzstd the same room at every step); it stops growing once it holds more than
+  // `limit` bytes, so it never exceeds about twice the limit.
+  // `over_limit`, when given, is set when the failure is the limit.
+  static absl::StatusOr<size_t> DecodeStreaming(std::span<const std::byte> encoded, Buffer& out,
+                                                size_t limit, bool* over_limit = nullptr);
 
   int level_;
   bool checksum_;
 };
 
 absl::StatusOr<size_t> ZstdCodec::DecodeStreaming(std::span<const std::byte> encoded,
-                                                  Buffer* growable, std::span<std::byte> room,
-                                                  size_t limit) {
+                                                  Buffer& out, size_t limit, bool* over_limit) {
+  auto limit_error = [&] {
+    if (over_limit != nullptr) *over_limit = true;
+    return internal::CorruptFrame(
+        kName, fmt::format("frame decodes to more than the limit of {} bytes", limit));
+  };
   ZSTD_DCtx* d = ThreadDCtx();
   if (d == nullptr) return absl::ResourceExhaustedError("zstd: cannot allocate a context");
   ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
   ZSTD_inBuffer in{encoded.data(), encoded.size(), 0};
-  if (growable != nullptr) {
-    growable->Resize(0);
-    room = growable->span();
-  }
+  out.Resize(0);
   size_t used = 0;
   size_t pending = 1;  // ZSTD_decompressStream's hint: 0 once a frame is complete and flushed
   // libzstd's streaming decoder does not hold a frame to the content size its header declares
@@ -188,12 +203,12 @@ absl::StatusOr<size_t> ZstdCodec::DecodeStreaming(std::span<const std::byte> enc
   while (in.pos < in.size || pending != 0) {
     // A call with no output room still parses headers and ends frames, so the buffer grows only
     // when libzstd is stuck.
-    ZSTD_outBuffer out{room.data(), room.size(), used};
+    ZSTD_outBuffer o{out.data(), out.size(), used};
     size_t in_before = in.pos;
-    pending = ZSTD_decompressStream(d, &out, &in);
+    pending = ZSTD_decompressStream(d, &o, &in);
     if (ZSTD_isError(pending)) return ZstdError(pending, encoded.size());
-    bool progress = out.pos != used || in.pos != in_before;
-    used = out.pos;
+    bool progress = o.pos != used || in.pos != in_before;
+    used = o.pos;
     if (pending == 0) {
       if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != used - frame_out_start) {
         return internal::CorruptFrame(
@@ -207,21 +222,16 @@ absl::StatusOr<size_t> ZstdCodec::DecodeStreaming(std::span<const std::byte> enc
       declared = ZSTD_getFrameContentSize(next, in.size - in.pos);
     }
     if (progress) continue;
-    if (used < room.size()) {
+    if (used < out.size()) {
       return internal::CorruptFrame(
           kName, fmt::format("truncated frame of {} bytes (ends after {} decoded bytes)",
                              encoded.size(), used));
     }
-    if (growable == nullptr) {
-      return internal::CorruptFrame(
-          kName, fmt::format("expected {} decoded bytes, frame holds more", room.size()));
-    }
-    if (!internal::GrowForStreaming(*growable, used, encoded.size(), limit)) {
-      return internal::CorruptFrame(
-          kName, fmt::format("frame decodes to more than the limit of {} bytes", limit));
-    }
-    room = growable->span();
+    if (out.size() > limit) return limit_error();
+    constexpr size_t kMinStep = size_t{64} << 10;
+    out.Resize(std::max({out.size() * 2, encoded.size() * 4, kMinStep}));
   }
+  if (used > limit) return limit_error();
   return used;
 }
 

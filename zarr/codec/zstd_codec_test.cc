@@ -146,6 +146,31 @@ TEST(ZstdCodec, LegacyFormatFramesAreRefused) {
   }
 }
 
+// Found by zstd_decode_fuzzer: frames that libzstd's streaming decoder accepts or refuses
+// depending on the output room it is offered. Decode and DecodeInto must still agree.
+TEST(ZstdCodec, DecodeAndDecodeIntoAgreeWhateverTheRoom) {
+  const std::vector<std::byte> frames = FromHex(
+      "28b52ffd2004000000000000000000000000000000000000000000000000000000000000"
+      "000000000000000000000000000000000000000000000000000000000000000000000000"
+      "0000000400000000000000000000000000002100000e00000028b52ffd20042100000e00"
+      "000028b52ffd00622a3f01007b28001628b52ffd00622a3f01007b280016");
+  auto codec = Make();
+  Buffer decoded;
+  absl::Status whole = codec->Decode(frames, decoded);
+  if (whole.ok()) {
+    std::vector<std::byte> into(decoded.size());
+    ASSERT_OK(codec->DecodeInto(frames, into));
+    EXPECT_TRUE(SameBytes(into, View(decoded)));
+  } else {
+    EXPECT_THAT(whole, StatusIsCode(absl::StatusCode::kDataLoss));
+  }
+  for (size_t n : {size_t{0}, size_t{4}, size_t{100}, size_t{4096}}) {
+    std::vector<std::byte> into(n);
+    absl::Status st = codec->DecodeInto(frames, into);
+    EXPECT_EQ(st.ok(), whole.ok() && decoded.size() == n) << n << ": " << st;
+  }
+}
+
 TEST(ZstdCodec, ConfigurationForms) {
   EXPECT_EQ(Make()->ToJson(2).value(), R"({"id":"zstd","level":1,"checksum":false})");
   EXPECT_EQ(Make(R"({"level":0,"checksum":true})")->ToJson(3).value(),

@@ -6,7 +6,7 @@
 #      512x1024x1024 (1 GiB logical), smooth fields plus noise, shards 16x256x256 of inner chunks
 #      4x64x64, blosc lz4 with byte shuffle.
 #   2. `zring bench crops`: 2000 random 4x128x128 crops (page cache warm), with the sha256 of all
-#      crops in order.
+#      crops in order and the whole-chunk decode ceiling measured in the same run.
 #   3. `zring bench io --vs-fio`: 4 KiB random reads from the page cache, zring and fio
 #      alternating on the same 2 GiB file in one run; prints the ratio.
 # Usage: tools/demo.sh [SECONDS_FOR_IO_RUN]      (default 6)
@@ -33,7 +33,7 @@ fi
 
 echo
 echo "== 2/3 random crops: 2000 x 4x128x128 from $store (warm)"
-"$zring" bench crops "$store" --crop 4,128,128 --n 2000 --seed 0 --warmup --checksum
+"$zring" bench crops "$store" --crop 4,128,128 --n 2000 --seed 0 --warmup --checksum --ceiling
 
 echo
 echo "== 3/3 raw reads: 4 KiB random, page cache warm, 2 threads, zring vs fio in one run"

@@ -467,42 +467,41 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
   }
   const size_t elem = array_.data_type().size_bytes();
   const size_t chunk_bytes = ShapeProduct(read_chunk_shape_) * elem;
-  if (chunk_cache_ != nullptr) {
-    // Decoded once into a chunk the cache keeps, then copied into the crops.
-    auto decoded = std::make_shared<std::vector<std::byte>>(chunk_bytes);
-    absl::Status st = sharded ? sharding_->inner_chain().Decode(bytes, *decoded)
-                              : array_.DecodeChunk(unit.index, bytes, *decoded);
-    chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
-    if (!st.ok()) return FailUnit(call, u, sharded ? WithPrefix(st, what()) : st);
-    chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
-    AssembleUnit(call, u, decoded->data());
-    chunk_cache_->Insert(Linear(unit.index, read_grid_shape_), std::move(decoded));
-    return;
-  }
   const CodecChain& chain = sharded ? sharding_->inner_chain() : array_.codec_chain();
-  if (chain.IsIdentity() && bytes.size() == chunk_bytes) {
+  chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
+  if (chunk_cache_ == nullptr && chain.IsIdentity() && bytes.size() == chunk_bytes) {
     // Stored bytes are the chunk: assemble from the read buffer, no decode pass.
-    chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
     chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
     return AssembleUnit(call, u, bytes.data());
   }
+  // Where the chunk decodes: a chunk the cache will keep, straight into a crop's output, or a
+  // per-worker scratch chunk.
   thread_local Buffer scratch;
-  std::span<std::byte> target = DirectTarget(call, u, chunk_bytes);
+  std::shared_ptr<std::vector<std::byte>> cached;
+  std::span<std::byte> target;
+  if (chunk_cache_ != nullptr) {
+    cached = std::make_shared<std::vector<std::byte>>(chunk_bytes);
+    target = *cached;
+  } else {
+    target = DirectTarget(call, u, chunk_bytes);
+  }
+  const bool direct = !target.empty() && cached == nullptr;
   if (target.empty()) {
     scratch.Resize(chunk_bytes);
     target = scratch.span();
   }
-  absl::Status st = sharded ? sharding_->inner_chain().Decode(bytes, target)
+  absl::Status st = sharded ? chain.Decode(bytes, target)
                             : array_.DecodeChunk(unit.index, bytes, target);
-  if (sharded && !st.ok()) st = WithPrefix(st, what());
-  chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
-  if (st.ok()) chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
-  if (!st.ok()) return FailUnit(call, u, st);
-  if (target.data() != scratch.data()) {
+  if (!st.ok()) return FailUnit(call, u, sharded ? WithPrefix(st, what()) : st);
+  chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
+  if (direct) {
     chunks_direct_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  AssembleUnit(call, u, scratch.data());
+  AssembleUnit(call, u, target.data());
+  if (cached != nullptr) {
+    chunk_cache_->Insert(Linear(unit.index, read_grid_shape_), std::move(cached));
+  }
 }
 
 void CropReader::AssembleUnit(Call& call, uint32_t u, const std::byte* chunk) {

@@ -15,15 +15,17 @@
 // typesize defaults to the array's element size (BytesCodecContext); it only steers the shuffle
 // on encode, decoding reads everything from the frame header.
 //
-// Partial decode (crop reads that need a few bytes of a large chunk): BloscDecodeRange. Frames
-// stored uncompressed are sliced directly; compressed frames still decode whole today. They are
-// split into independently compressed blocks of `blocksize` bytes, so decoding only the blocks a
-// range overlaps is the next step; c-blosc 1.21.3's blosc_getitem leaks on corrupt frames, so
-// that needs a block walker of our own (block starts checked, LZ4_decompress_safe_partial).
+// Partial decode (crop reads that need part of a large chunk): BloscDecodeRange. Frames stored
+// uncompressed are sliced directly. LZ4 frames (byte shuffle or none) decode only the blocks
+// the range overlaps and, inside each, every stream only up to the last byte the range needs
+// (LZ4_decompress_safe_partial; c-blosc splits a shuffled block into one stream per byte of
+// the item, so a range of items needs a prefix of each stream); only the range's items are
+// unshuffled. Other frames decode whole and the range is copied out.
 #ifndef ZRING_ZARR_CODEC_BLOSC_CODEC_H_
 #define ZRING_ZARR_CODEC_BLOSC_CODEC_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -38,12 +40,20 @@ namespace zring::zarr {
 // (kDataLoss when it is too short, claims another frame size, or fails blosc_cbuffer_validate).
 absl::StatusOr<size_t> BloscDecodedSize(std::span<const std::byte> encoded);
 
+// What a range decode did, for figures: bytes the decompressor produced (a whole-frame
+// decode adds the frame's decoded size). Raw (incompressible) streams are read in place and
+// count nothing.
+struct BloscRangeStats {
+  uint64_t decompressed_bytes = 0;
+};
+
 // Decodes bytes [offset_bytes, offset_bytes + out.size()) of the frame's decoded content into
-// `out` (see above for what it decompresses). kDataLoss for a bad frame (as
-// BloscDecodedSize) or one whose blocks do not decode; kOutOfRange when the range passes the end
-// of the decoded content. Thread-safe; writes nothing outside `out`.
+// `out`. kDataLoss for a bad frame (as BloscDecodedSize) or when a block the range needs does
+// not decode; damage in parts of the frame the range does not need may go unnoticed (those
+// bytes are not decoded). kOutOfRange when the range passes the end of the decoded content.
+// Thread-safe; writes nothing outside `out`.
 absl::Status BloscDecodeRange(std::span<const std::byte> encoded, size_t offset_bytes,
-                              std::span<std::byte> out);
+                              std::span<std::byte> out, BloscRangeStats* stats = nullptr);
 
 absl::StatusOr<std::unique_ptr<BytesCodec>> MakeBloscCodec(std::string_view id,
                                                            simdjson::dom::object config,

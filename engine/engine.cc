@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "engine/backend.h"
+#include "engine/remote_backend.h"
 #include "engine/status.h"
 #include "fmt/format.h"
 
@@ -38,6 +39,27 @@ BackendKind FromEnvironment(BackendKind kind) {
   return kind;
 }
 
+// Whether the batch reads object sources (true) or local ones (false); InvalidArgument when it
+// mixes them. Requests naming no known source go with the rest (they fail in their results).
+absl::StatusOr<bool> IsObjectBatch(const std::vector<ReadRequest>& requests,
+                                   const internal::SourceTable& sources) {
+  size_t first_object = SIZE_MAX, first_local = SIZE_MAX;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const internal::Source* s = sources.Get(requests[i].source);
+    if (s == nullptr) continue;
+    size_t& first = s->kind == internal::SourceKind::kObject ? first_object : first_local;
+    if (first == SIZE_MAX) first = i;
+    if (first_object != SIZE_MAX && first_local != SIZE_MAX) {
+      return absl::InvalidArgumentError(fmt::format(
+          "a batch reads object sources or local ones, not both: request {} reads \"{}\", "
+          "request {} reads \"{}\"; submit them as two batches",
+          first_object, sources.Get(requests[first_object].source)->path, first_local,
+          sources.Get(requests[first_local].source)->path));
+    }
+  }
+  return first_object != SIZE_MAX;
+}
+
 }  // namespace
 
 struct Engine::State {
@@ -53,6 +75,9 @@ struct Engine::State {
   BackendContext ctx;
   std::unique_ptr<Backend> backend;
   int parallelism = 1;
+  // Object sources: made at the first object batch (under mu), then read without the lock.
+  std::unique_ptr<internal::RemoteReader> remote;
+  std::atomic<internal::RemoteReader*> remote_ptr{nullptr};
 };
 
 Engine::Engine(const EngineOptions& options)
@@ -73,37 +98,49 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
         "max_read_bytes must be at least {}, got {}", options.direct_io ? 4096 : 1,
         options.max_read_bytes));
   }
-  if (options.max_inflight_bytes == 0 || options.max_coalesced_bytes == 0) {
-    return absl::InvalidArgumentError("max_inflight_bytes and max_coalesced_bytes must be > 0");
+  if (options.max_inflight_bytes == 0 || options.max_coalesced_bytes == 0 ||
+      options.remote_max_coalesced_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "max_inflight_bytes, max_coalesced_bytes and remote_max_coalesced_bytes must be > 0");
   }
   return std::unique_ptr<Engine>(new Engine(options));
 }
 
 Engine::~Engine() {
   State& s = *state_;
-  if (!s.started.load(std::memory_order_acquire) || s.backend == nullptr) return;
-  if (getpid() != s.owner_pid.load()) {
-    // A forked child: the I/O threads and rings belong to the parent. Joining threads that do
-    // not exist here, unmapping ring memory that was never inherited, or destroying condition
-    // variables the parent's threads were waiting on (glibc then waits for them forever) would
-    // hang or corrupt, so the whole state is deliberately abandoned.
+  int owner = s.owner_pid.load();
+  if (owner == 0) return;  // never used
+  if (getpid() != owner) {
+    // A forked child: the I/O threads, rings and HTTP loops belong to the parent. Joining
+    // threads that do not exist here, unmapping ring memory that was never inherited, or
+    // destroying condition variables the parent's threads were waiting on (glibc then waits
+    // for them forever) would hang or corrupt, so the whole state is deliberately abandoned.
     (void)state_.release();
     return;
   }
+  s.remote.reset();  // waits for every object batch, then ends the HTTP client
+  if (!s.started.load(std::memory_order_acquire) || s.backend == nullptr) return;
   s.queue.WaitIdle();
   s.queue.Stop();
   s.backend->Join();
 }
 
+// The engine belongs to the process that first used it (local or object reads).
+absl::Status Engine::CheckProcess() const {
+  int owner = state_->owner_pid.load();
+  if (owner != 0 && owner != getpid()) {
+    return absl::FailedPreconditionError(fmt::format(
+        "engine started in process {} cannot be used in forked child {} (its I/O threads, "
+        "rings and HTTP connections stay with the parent); create a new Engine in the child",
+        owner, getpid()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Engine::EnsureStarted() {
   State& s = *state_;
+  ZRING_RETURN_IF_ERROR(CheckProcess());
   if (s.started.load(std::memory_order_acquire)) {
-    if (getpid() != s.owner_pid.load()) {
-      return absl::FailedPreconditionError(fmt::format(
-          "engine started in process {} cannot be used in forked child {} (its I/O threads and "
-          "rings stay with the parent); create a new Engine in the child",
-          s.owner_pid.load(), getpid()));
-    }
     std::lock_guard<std::mutex> lock(s.mu);
     return s.start_status;
   }
@@ -150,6 +187,27 @@ absl::StatusOr<SourceId> Engine::AddPath(std::string path) {
   return state_->sources.AddPath(std::move(path));
 }
 
+absl::StatusOr<SourceId> Engine::AddObject(std::string url,
+                                           std::shared_ptr<const http::RequestSigner> signer) {
+  return state_->sources.AddObject(std::move(url), std::move(signer));
+}
+
+absl::StatusOr<internal::RemoteReader*> Engine::EnsureRemote() {
+  State& s = *state_;
+  ZRING_RETURN_IF_ERROR(CheckProcess());
+  if (internal::RemoteReader* r = s.remote_ptr.load(std::memory_order_acquire)) return r;
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.remote == nullptr) {
+    if (s.pool == nullptr) s.pool = std::make_unique<BufferPool>(options_.buffer_pool_bytes);
+    ZRING_ASSIGN_OR_RETURN(s.remote,
+                           internal::RemoteReader::Create(options_, &s.sources, s.pool.get()));
+    int unused = 0;
+    s.owner_pid.compare_exchange_strong(unused, getpid());
+    s.remote_ptr.store(s.remote.get(), std::memory_order_release);
+  }
+  return s.remote.get();
+}
+
 absl::Status Engine::CloseSource(SourceId id) { return state_->sources.Close(id); }
 
 absl::StatusOr<std::shared_ptr<Batch>> Engine::Submit(std::vector<ReadRequest> requests,
@@ -157,6 +215,16 @@ absl::StatusOr<std::shared_ptr<Batch>> Engine::Submit(std::vector<ReadRequest> r
   if (requests.empty() || requests.size() > kMaxBatchRequests) {
     return absl::InvalidArgumentError(fmt::format(
         "a batch holds 1 to {} requests, got {}", kMaxBatchRequests, requests.size()));
+  }
+  // Engines that never saw an object source skip the classification: one branch per batch.
+  if (state_->sources.object_count() > 0) {
+    ZRING_ASSIGN_OR_RETURN(bool objects, IsObjectBatch(requests, state_->sources));
+    if (objects) {
+      ZRING_ASSIGN_OR_RETURN(internal::RemoteReader * remote, EnsureRemote());
+      auto batch = std::make_shared<Batch>(std::move(requests), std::move(on_complete));
+      remote->Submit(batch);
+      return batch;
+    }
   }
   ZRING_RETURN_IF_ERROR(EnsureStarted());
   auto batch = std::make_shared<Batch>(std::move(requests), std::move(on_complete));
@@ -194,6 +262,9 @@ EngineStats Engine::Stats() const {
   const State& s = *state_;
   if (s.started.load(std::memory_order_acquire) && s.backend != nullptr) {
     s.backend->AddStats(&stats);
+  }
+  if (const internal::RemoteReader* r = s.remote_ptr.load(std::memory_order_acquire)) {
+    r->AddStats(&stats);
   }
   return stats;
 }

@@ -27,7 +27,14 @@
 // Fork: the engine belongs to the process that first used it. In a forked child, Submit
 // returns FailedPrecondition and Batch::Wait on a parent's unfinished batch returns
 // FailedPrecondition instead of waiting forever; create a new Engine in the child.
-// Remote sources (HTTP/S3 ranges) would be another SourceKind served behind the same Submit.
+//
+// Object sources (AddObject: an http(s) URL, optionally signed) are read with range GETs
+// through an HttpClient made at the first batch of object reads (engine/remote_backend.h):
+// per source, requests are sorted by offset and neighbours within remote_coalesce_gap_bytes
+// become one GET; the bytes of GETs in flight stay under max_inflight_bytes. Their
+// completions (and callbacks) run on the HTTP client's threads (loops, or the disk cache's). A batch holds only object
+// sources or only local ones (files, paths); Submit refuses a mix. Sources named s3:// or gs://
+// are resolved to https URLs and signers by the caller (engine/http/object_url.h).
 #ifndef ZRING_ENGINE_ENGINE_H_
 #define ZRING_ENGINE_ENGINE_H_
 
@@ -41,9 +48,14 @@
 #include "engine/batch.h"
 #include "engine/buffer_pool.h"
 #include "engine/fault_injection.h"
+#include "engine/http/http_client.h"
 #include "engine/read_request.h"
 
 namespace zring::engine {
+
+namespace internal {
+class RemoteReader;
+}  // namespace internal
 
 enum class BackendKind {
   kAuto,   // io_uring; the pread pool when the kernel refuses it (EPERM/ENOSYS), with a notice.
@@ -69,6 +81,16 @@ struct EngineOptions {
   uint32_t max_read_bytes = 1u << 30;
   // Tests only: rewrites read outcomes before the engine handles them (engine/fault_injection.h).
   FaultInjector* fault_injector = nullptr;
+
+  // Object sources. http.max_requests bounds concurrent GETs; max_inflight_bytes bounds their
+  // bytes as for files.
+  http::HttpOptions http;
+  int64_t remote_coalesce_gap_bytes = 1 << 20;     // merge same-object reads; <0: never
+  uint64_t remote_max_coalesced_bytes = 16 << 20;  // a merged GET never grows past this
+  // Non-empty: fetched ranges are kept in this local disk cache (engine/http/caching_client.h),
+  // bounded by cache_bytes (0: 1 GiB).
+  std::string cache_dir;
+  uint64_t cache_bytes = 0;
 };
 
 struct EngineStats {
@@ -77,6 +99,14 @@ struct EngineStats {
   uint64_t bytes_read = 0;        // physical bytes, including coalescing gaps and widening
   uint64_t sqes_submitted = 0;    // uring backend only
   uint64_t submit_calls = 0;      // io_uring_enter calls that submitted or waited
+  // Object sources (requests_completed counts their requests too).
+  uint64_t http_requests = 0;     // GETs completed (after coalescing), OK or failed; with
+                                  // cache_dir, hits served by the disk cache count too
+  uint64_t http_retries = 0;      // attempts beyond the first, over those GETs
+  uint64_t http_bytes = 0;        // body bytes received, including coalescing gaps
+  uint64_t http_latency_p50_ns = 0;   // GET latency (retries included) over the engine's life
+  uint64_t http_latency_p99_ns = 0;
+  uint64_t http_latency_p999_ns = 0;
 };
 
 class Engine {
@@ -93,11 +123,18 @@ class Engine {
   absl::StatusOr<SourceId> OpenFile(const std::string& path);
   // Registers a one-file-per-chunk path; the file is opened by each read of it.
   absl::StatusOr<SourceId> AddPath(std::string path);
+  // Registers an object: an http:// or https:// URL, read with range GETs, each attempt signed
+  // by `signer` when given (null: unsigned). No I/O here; a missing object shows as NotFound in
+  // the results of its reads. InvalidArgument for anything but an http(s) URL.
+  absl::StatusOr<SourceId> AddObject(
+      std::string url, std::shared_ptr<const http::RequestSigner> signer = nullptr);
   // Frees the source. No read on it may be in flight.
   absl::Status CloseSource(SourceId id);
 
   // Queues every request and returns at once. Errors here concern the whole call (fork, empty
-  // or oversized batch, backend unavailable); per-request problems come back in the results.
+  // or oversized batch, object and local sources mixed, backend or HTTP client unavailable);
+  // per-request problems come back in the results. Object batches are planned here, on the
+  // calling thread, and their requests that need no GET (zero length, invalid) complete here.
   absl::StatusOr<std::shared_ptr<Batch>> Submit(std::vector<ReadRequest> requests,
                                                 CompletionCallback on_complete = nullptr);
   // Submit + Wait; returns the results in request order.
@@ -117,6 +154,8 @@ class Engine {
   struct State;
   explicit Engine(const EngineOptions& options);
   absl::Status EnsureStarted();
+  absl::Status CheckProcess() const;
+  absl::StatusOr<internal::RemoteReader*> EnsureRemote();
 
   EngineOptions options_;
   std::unique_ptr<State> state_;

@@ -11,12 +11,21 @@ namespace {
 uint64_t AlignDown(uint64_t x) { return x & ~(kDirectAlignmentBytes - 1); }
 uint64_t AlignUp(uint64_t x) { return AlignDown(x + kDirectAlignmentBytes - 1); }
 
+// Out of line: the hot loop keeps one test of r.suffix for it.
+[[gnu::noinline, gnu::cold]] absl::Status SuffixOnLocalSource(uint32_t index, const Source& s) {
+  return absl::InvalidArgumentError(fmt::format(
+      "request {} on \"{}\": suffix reads are for object sources; read a local file's tail by "
+      "offset",
+      index, s.path));
+}
+
 // The status of a request that cannot be read at all, or OK when it can (or needs no I/O).
 absl::Status Validate(const ReadRequest& r, uint32_t index, const Source* s) {
   if (s == nullptr) {
     return absl::InvalidArgumentError(
         fmt::format("request {}: no source with id {}", index, r.source));
   }
+  if (r.suffix) [[unlikely]] return SuffixOnLocalSource(index, *s);
   if (s->closed.load(std::memory_order_acquire)) {
     return absl::FailedPreconditionError(
         fmt::format("request {}: source {} (\"{}\") is closed", index, r.source, s->path));

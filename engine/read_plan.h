@@ -4,7 +4,8 @@
 // (capped at max_coalesced_bytes), scattered back to their destinations on completion. With
 // O_DIRECT every read is widened to 4096-byte boundaries. Path sources are never merged.
 // Requests that need no I/O (zero length) or cannot be served (unknown or closed source, dst
-// smaller than length_bytes) get their result here and are listed in Plan::immediate.
+// smaller than length_bytes, a suffix request, which only object sources serve) get their result
+// here and are listed in Plan::immediate.
 //
 // Invariant: every index in [begin, end) appears exactly once, either in `immediate` or in the
 // members of exactly one read; a read's members are sorted by offset and its range covers all

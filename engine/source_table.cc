@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
 #include <utility>
 
 #include "engine/status.h"
@@ -75,6 +76,37 @@ absl::StatusOr<SourceId> SourceTable::AddPath(std::string path) {
   s->kind = SourceKind::kPath;
   s->path = std::move(path);
   SourceId id = count_.load(std::memory_order_relaxed);
+  count_.store(id + 1, std::memory_order_release);
+  return id;
+}
+
+absl::StatusOr<SourceId> SourceTable::AddObject(
+    std::string url, std::shared_ptr<const http::RequestSigner> signer) {
+  std::string_view rest(url);
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return absl::InvalidArgumentError(fmt::format(
+        "object source \"{}\": expected an http:// or https:// URL (resolve s3:// and gs:// "
+        "URLs to their https endpoint first)",
+        url));
+  }
+  if (rest.empty() || rest.front() == '/') {
+    return absl::InvalidArgumentError(
+        fmt::format("object source \"{}\": the URL has no host", url));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ZRING_ASSIGN_OR_RETURN(Source * s, Append());
+  s->kind = SourceKind::kObject;
+  // No fixed-file slot: were an object ever planned as a local read (Submit routes object
+  // batches elsewhere), it would fail with EBADF instead of reading file slot 0.
+  s->file_index = ~uint32_t{0};
+  s->path = std::move(url);
+  s->signer = std::move(signer);
+  SourceId id = count_.load(std::memory_order_relaxed);
+  object_count_.fetch_add(1, std::memory_order_release);
   count_.store(id + 1, std::memory_order_release);
   return id;
 }

@@ -1,12 +1,14 @@
 // The engine's sources: what a ReadRequest::source id names.
 //
-// Two kinds:
+// Three kinds:
 // - kFile: a file opened once (O_RDONLY, plus O_DIRECT when the engine uses it). Each file
 //   source also gets a dense `file_index`, which the uring backend uses as its slot in every
 //   ring's fixed file table.
 // - kPath: only a path, for stores with one file per chunk; each read opens, reads and closes
 //   it (inside the ring as a linked OPENAT -> READ -> CLOSE chain). Registering one costs no
 //   syscall.
+// - kObject: an http(s) URL (and an optional request signer), read with range GETs by the
+//   engine's remote path (engine/remote_backend.h). Registering one does no I/O.
 //
 // Invariants: ids are dense and never reused; an entry never changes after it is published
 // except for its closed flag, so readers on the I/O threads need no lock. The table keeps a log
@@ -27,15 +29,20 @@
 #include "absl/status/statusor.h"
 #include "engine/read_request.h"
 
+namespace zring::engine::http {
+class RequestSigner;
+}  // namespace zring::engine::http
+
 namespace zring::engine::internal {
 
-enum class SourceKind : uint8_t { kFile, kPath };
+enum class SourceKind : uint8_t { kFile, kPath, kObject };
 
 struct Source {
   SourceKind kind = SourceKind::kFile;
-  std::string path;
+  std::string path;         // kObject: the URL
   int fd = -1;              // kFile only
   uint32_t file_index = 0;  // kFile only: dense index among file sources
+  std::shared_ptr<const http::RequestSigner> signer;  // kObject only; null: unsigned
   std::atomic<bool> closed{false};
 };
 
@@ -54,7 +61,13 @@ class SourceTable {
 
   absl::StatusOr<SourceId> OpenFile(const std::string& path);
   absl::StatusOr<SourceId> AddPath(std::string path);
+  // InvalidArgument unless `url` is an http:// or https:// URL with a host.
+  absl::StatusOr<SourceId> AddObject(std::string url,
+                                     std::shared_ptr<const http::RequestSigner> signer);
   absl::Status Close(SourceId id);
+
+  // Object sources ever registered: while zero, no batch needs to be classified.
+  uint32_t object_count() const { return object_count_.load(std::memory_order_acquire); }
 
   // The entry for `id`, or null when no such source was ever published.
   const Source* Get(SourceId id) const {
@@ -83,6 +96,7 @@ class SourceTable {
   uint32_t file_count_ = 0;            // guarded by mu_
   std::vector<SourceEvent> events_;    // guarded by mu_
   std::atomic<size_t> event_count_{0};
+  std::atomic<uint32_t> object_count_{0};
 };
 
 }  // namespace zring::engine::internal

@@ -17,8 +17,12 @@
 //                  ceiling in crops/s is cores x chunks/s / (mean chunks a crop touches)
 //   --checksum     sha256 of all crops concatenated in order (C order, little-endian), computed
 //                  outside the timed calls
+//   -o KEY=VALUE   remote store option (repeatable; tools/store_args.h): STORE may be an
+//                  http(s)://, s3:// or gs:// URL
 // Figures: crops/s, output bytes/s, chunks (inner chunks when sharded) decoded per second, and
-// the stored bytes the pipeline read.
+// the stored bytes the pipeline read. On a remote store also the HTTP figures of the timed pass
+// from the reader's engine (EngineStats): GET requests/s (after coalescing), body bytes/s,
+// retries, and GET latency p50/p99/p99.9 (over the engine's life, warm-up included).
 #include <openssl/evp.h>
 
 #include <chrono>
@@ -34,6 +38,7 @@
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
 #include "tools/commands.h"
+#include "tools/store_args.h"
 #include "zarr/array.h"
 #include "zarr/codec/sharding_codec.h"
 #include "zarr/crop_plan.h"
@@ -57,6 +62,7 @@ struct BenchCropsArgs {
   bool checksum = false;
   bool ceiling = false;
   bool json = false;
+  std::vector<std::string> storage_options;
 };
 
 [[noreturn]] void Fail(const std::string& msg);
@@ -195,9 +201,50 @@ std::vector<zarr::Box> MakeCrops(const BenchCropsArgs& a, const std::vector<uint
   return crops;
 }
 
+// HTTP figures of the timed pass (remote stores).
+struct RemoteFigures {
+  uint64_t requests = 0, retries = 0, bytes = 0;
+  double requests_per_s = 0, bytes_per_s = 0;
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0;  // over the engine's life
+};
+
+RemoteFigures Remote(const engine::EngineStats& before, const engine::EngineStats& after,
+                     double seconds) {
+  RemoteFigures r;
+  r.requests = after.http_requests - before.http_requests;
+  r.retries = after.http_retries - before.http_retries;
+  r.bytes = after.http_bytes - before.http_bytes;
+  r.requests_per_s = static_cast<double>(r.requests) / seconds;
+  r.bytes_per_s = static_cast<double>(r.bytes) / seconds;
+  r.p50_ms = static_cast<double>(after.http_latency_p50_ns) / 1e6;
+  r.p99_ms = static_cast<double>(after.http_latency_p99_ns) / 1e6;
+  r.p999_ms = static_cast<double>(after.http_latency_p999_ns) / 1e6;
+  return r;
+}
+
+std::string RemoteJson(const RemoteFigures& r) {
+  return fmt::format(", \"http_requests\": {}, \"http_retries\": {}, \"http_bytes\": {}, "
+                     "\"requests_per_s\": {:.1f}, \"http_bytes_per_s\": {:.0f}, "
+                     "\"latency_p50_ms\": {:.3f}, \"latency_p99_ms\": {:.3f}, "
+                     "\"latency_p999_ms\": {:.3f}",
+                     r.requests, r.retries, r.bytes, r.requests_per_s, r.bytes_per_s, r.p50_ms,
+                     r.p99_ms, r.p999_ms);
+}
+
+void PrintRemote(const RemoteFigures& r) {
+  std::printf("requests/s   %.1f (%llu GETs, %llu retries)\n", r.requests_per_s,
+              static_cast<unsigned long long>(r.requests),
+              static_cast<unsigned long long>(r.retries));
+  std::printf("http MB/s    %.1f (%llu body bytes)\n", r.bytes_per_s / 1e6,
+              static_cast<unsigned long long>(r.bytes));
+  std::printf("latency      p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms\n", r.p50_ms, r.p99_ms,
+              r.p999_ms);
+}
+
 void RunBenchCrops(const BenchCropsArgs& a) {
-  auto store = zarr::DirectoryStore::Open(a.store);
+  auto store = OpenStoreArg(a.store, a.storage_options);
   if (!store.ok()) Fail(store.status().ToString());
+  const bool remote = (*store)->engine_access() == zarr::EngineAccess::kObjects;
   auto array = zarr::Array::Open(**store, a.array);
   if (!array.ok()) Fail(array.status().ToString());
   const std::vector<zarr::Box> crops = MakeCrops(a, (*array)->metadata().shape);
@@ -236,8 +283,11 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   };
   if (a.warmup) pass(false);
   const zarr::CropReadStats before = (*reader)->stats();
+  const engine::EngineStats engine_before = (*reader)->engine().Stats();
   const double seconds = pass(true);
   const zarr::CropReadStats after = (*reader)->stats();
+  const engine::EngineStats engine_after = (*reader)->engine().Stats();
+  const RemoteFigures net = Remote(engine_before, engine_after, seconds);
 
   const unsigned cores =
       a.threads > 0 ? static_cast<unsigned>(a.threads) : std::max(1u, std::thread::hardware_concurrency());
@@ -256,7 +306,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   if (a.json) {
     std::printf(
         "{\"crops\": %.0f, \"seconds\": %.6f, \"crops_per_s\": %.1f, \"out_bytes_per_s\": %.0f, "
-        "\"chunks_per_s\": %.1f, \"chunks_decoded\": %.0f, \"bytes_read\": %llu%s%s}\n",
+        "\"chunks_per_s\": %.1f, \"chunks_decoded\": %.0f, \"bytes_read\": %llu%s%s%s}\n",
         n, seconds, n / seconds, out_bytes / seconds, chunks / seconds, chunks,
         static_cast<unsigned long long>(read),
         a.checksum ? fmt::format(", \"sha256\": \"{}\"", hex).c_str() : "",
@@ -264,7 +314,8 @@ void RunBenchCrops(const BenchCropsArgs& a) {
                                 "\"chunks_per_crop\": {:.3f}, \"ceiling_crops_per_s\": {:.1f}",
                                 ceil.chunks_per_s_per_core, ceil.chunks_per_crop,
                                 ceil.crops_per_s).c_str()
-                  : "");
+                  : "",
+        remote ? RemoteJson(net).c_str() : "");
   } else {
     std::printf("crops        %.0f in %.3f s\n", n, seconds);
     std::printf("crops/s      %.1f\n", n / seconds);
@@ -273,6 +324,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
                 chunks, chunks / n);
     std::printf("stored bytes %llu read (%.1f MB/s)\n", static_cast<unsigned long long>(read),
                 static_cast<double>(read) / seconds / 1e6);
+    if (remote) PrintRemote(net);
     if (a.checksum) std::printf("sha256       %s\n", hex.c_str());
     if (a.ceiling) {
       std::printf("ceiling      %.1f chunks/s per core, %.2f chunks per crop: %.1f crops/s on %u "
@@ -288,7 +340,9 @@ void RunBenchCrops(const BenchCropsArgs& a) {
 void RegisterBenchCrops(CLI::App& bench) {
   auto a = std::make_shared<BenchCropsArgs>();
   CLI::App* cmd = bench.add_subcommand("crops", "Random-crop throughput of the crop pipeline");
-  cmd->add_option("STORE", a->store, "Zarr store directory")->required();
+  cmd->add_option("STORE", a->store,
+                  "Zarr store: directory, file://, http(s)://, s3:// or gs:// URL")
+      ->required();
   cmd->add_option("--array", a->array, "Array path inside STORE (default: the root)");
   cmd->add_option("--crop", a->crop, "Crop shape, comma-separated");
   cmd->add_option("--n", a->n, "Number of crops (a cap when --starts is given)");
@@ -303,6 +357,7 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_flag("--checksum", a->checksum, "sha256 of all crops in order");
   cmd->add_flag("--ceiling", a->ceiling, "Also measure the whole-chunk decode ceiling");
   cmd->add_flag("--json", a->json, "One JSON object instead of text");
+  AddStorageOptionFlag(cmd, &a->storage_options);
   cmd->callback([a] { RunBenchCrops(*a); });
 }
 

@@ -41,10 +41,12 @@
 #include "tools/convert_plan.h"
 #include "tools/convert_spec.h"
 #include "tools/progress.h"
+#include "tools/store_args.h"
 #include "zarr/array.h"
 #include "zarr/array_writer.h"
 #include "zarr/checksum.h"
 #include "zarr/crop_reader.h"
+#include "zarr/open_store.h"
 #include "zarr/store.h"
 
 namespace zring::tools {
@@ -407,13 +409,15 @@ absl::Status Convert(const ConvertOptions& opt) {
         "--region writes part of an array next to other writers: --verify (whole arrays) and "
         "--overwrite (would delete their work) do not combine with it");
   }
+  ZRING_RETURN_IF_ERROR(RefuseRemoteOutput(opt.dst));
   std::error_code ec;
   if (std::filesystem::exists(opt.dst, ec) &&
       std::filesystem::equivalent(opt.src, opt.dst, ec)) {
     return absl::InvalidArgumentError(
         fmt::format("SRC and DST are the same directory ({})", opt.dst));
   }
-  auto src_store = zarr::DirectoryStore::Open(opt.src);
+  // A remote SRC is read with default storage options (credentials from the environment).
+  auto src_store = OpenStoreArg(opt.src, {});
   if (!src_store.ok()) {
     return absl::Status(src_store.status().code(),
                         fmt::format("source {}: {}", opt.src, Msg(src_store.status())));
@@ -443,7 +447,9 @@ absl::Status Convert(const ConvertOptions& opt) {
   d.num_chunks = grid.NumChunks();
   ZRING_ASSIGN_OR_RETURN(std::string src_text, MetadataText(src->metadata()));
   std::error_code abs_ec;
-  const std::string src_abs = std::filesystem::weakly_canonical(opt.src, abs_ec).string();
+  const std::string src_abs = zarr::IsRemoteUrl(opt.src)
+                                  ? opt.src
+                                  : std::filesystem::weakly_canonical(opt.src, abs_ec).string();
   d.identity = Sha256Hex(fmt::format("{}\n{}\n{}\n{}\n{}", src_abs, src->path(), src_text,
                                      wanted_text, RegionTag(region, grid)));
   ZRING_RETURN_IF_ERROR(PrepareDestination(opt, wanted, wanted_text, d));

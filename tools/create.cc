@@ -18,6 +18,7 @@
 #include "engine/status.h"
 #include "fmt/format.h"
 #include "tools/commands.h"
+#include "tools/store_args.h"
 #include "tools/progress.h"
 #include "zarr/array_writer.h"
 #include "zarr/metadata/json.h"
@@ -139,6 +140,7 @@ absl::Status CreateParents(zarr::Store& store, const std::string& array_path, in
 }
 
 absl::Status RunCreate(const CreateArgs& a) {
+  ZRING_RETURN_IF_ERROR(RefuseRemoteOutput(a.store));
   zarr::SimpleArraySpec spec;
   spec.zarr_format = a.format;
   ZRING_ASSIGN_OR_RETURN(spec.shape, ParseList(a.shape, "--shape"));

@@ -1,6 +1,8 @@
-// `zring info STORE [--json]`: the hierarchy of a Zarr store and, per array, shape, data type,
-// chunk and shard shape, codecs, fill value, attributes, chunks present (counted by listing, no
-// chunk is read), logical and stored bytes.
+// `zring info STORE [--json] [-o KEY=VALUE ...]`: the hierarchy of a Zarr store and, per array,
+// shape, data type, chunk and shard shape, codecs, fill value, attributes, chunks present
+// (counted by listing, no chunk is read), logical and stored bytes. STORE may be a URL
+// (tools/store_args.h); on a store that cannot be listed (plain HTTP) the hierarchy comes from
+// consolidated metadata and the chunk counts are unknown (null in --json).
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
 #include "tools/commands.h"
+#include "tools/store_args.h"
 #include "zarr/array.h"
 #include "zarr/codec/sharding_codec.h"
 #include "zarr/hierarchy.h"
@@ -42,6 +45,7 @@ struct ArrayFacts {
   std::string fill_value = "null", attributes = "{}", dimension_names = "null";
   char order = 'C';
   uint64_t chunks_total = 0, chunks_present = 0, logical_bytes = 0, stored_bytes = 0;
+  bool chunks_counted = true;  // false: the store cannot list, so present/stored are unknown
 };
 
 ArrayFacts Inspect(const zarr::Store& store, const zarr::NodeInfo& node) {
@@ -72,6 +76,10 @@ ArrayFacts Inspect(const zarr::Store& store, const zarr::NodeInfo& node) {
   f.chunks_total = a.grid().NumChunks();
   f.logical_bytes = zarr::ShapeProduct(m.shape) * m.data_type.size_bytes();
   auto entries = store.ListRecursive(a.path());
+  if (absl::IsUnimplemented(entries.status())) {
+    f.chunks_counted = false;
+    return f;
+  }
   if (!entries.ok()) {
     f.error = entries.status().ToString();
     return f;
@@ -108,6 +116,13 @@ void PrintText(const zarr::NodeInfo& node, const std::string& group_attrs, const
   }
   std::printf("  attributes:     %s\n", f->attributes.c_str());
   const char* unit = f->shard_shape.empty() ? "chunks" : "shards";
+  if (!f->chunks_counted) {
+    std::printf("  %s present: unknown of %llu (the store cannot be listed)\n", unit,
+                static_cast<unsigned long long>(f->chunks_total));
+    std::printf("  logical bytes:  %llu\n  stored bytes:   unknown\n",
+                static_cast<unsigned long long>(f->logical_bytes));
+    return;
+  }
   std::printf("  %s present: %llu of %llu\n", unit, static_cast<unsigned long long>(f->chunks_present),
               static_cast<unsigned long long>(f->chunks_total));
   std::printf("  logical bytes:  %llu\n  stored bytes:   %llu\n",
@@ -130,9 +145,11 @@ std::string NodeJson(const zarr::NodeInfo& node, const std::string& group_attrs,
   if (node.zarr_format == 2) j += fmt::format(R"(, "order": "{}")", f->order);
   j += fmt::format(R"(, "codecs": [{}], "fill_value": {}, "dimension_names": {}, "attributes": {})",
                    Join(f->codecs), f->fill_value, f->dimension_names, f->attributes);
+  const std::string present = f->chunks_counted ? std::to_string(f->chunks_present) : "null";
+  const std::string stored = f->chunks_counted ? std::to_string(f->stored_bytes) : "null";
   j += fmt::format(R"(, "chunks_total": {}, "chunks_present": {}, "logical_bytes": {}, )"
                    R"("stored_bytes": {}}})",
-                   f->chunks_total, f->chunks_present, f->logical_bytes, f->stored_bytes);
+                   f->chunks_total, present, f->logical_bytes, stored);
   return j;
 }
 
@@ -147,8 +164,8 @@ std::string GroupAttributes(const zarr::Store& store, const zarr::NodeInfo& node
   return g.ok() ? g->attributes_json : "{}";
 }
 
-int RunInfo(const std::string& root, bool json) {
-  auto store = zarr::DirectoryStore::Open(root);
+int RunInfo(const std::string& root, bool json, const std::vector<std::string>& storage_options) {
+  auto store = OpenStoreArg(root, storage_options);
   if (!store.ok()) {
     std::fprintf(stderr, "zring info: %s\n", store.status().ToString().c_str());
     return 1;
@@ -189,13 +206,16 @@ int RunInfo(const std::string& root, bool json) {
 void RegisterInfo(CLI::App& app) {
   auto store = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
+  auto storage_options = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand(
       "info", "Groups and arrays of a Zarr store: shape, data type, chunks, shards, codecs,\n"
               "fill value, attributes, chunks present, logical and stored bytes");
-  cmd->add_option("STORE", *store, "Zarr store directory")->required();
+  cmd->add_option("STORE", *store, "Zarr store: directory, file://, http(s)://, s3:// or gs:// URL")
+      ->required();
   cmd->add_flag("--json", *json, "Machine-readable output");
-  cmd->callback([store, json] {
-    const int rc = RunInfo(*store, *json);
+  AddStorageOptionFlag(cmd, storage_options.get());
+  cmd->callback([store, json, storage_options] {
+    const int rc = RunInfo(*store, *json, *storage_options);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 }

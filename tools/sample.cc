@@ -18,6 +18,8 @@
 //                       the batches are only read and timed
 //   --print-boxes       one JSON line per crop on stdout: {"batch", "slot", "index", "origin",
 //                       "shape"}; without --out nothing is read
+//   -o KEY=VALUE        remote store option (repeatable; tools/store_args.h): STORE may be an
+//                       http(s)://, s3:// or gs:// URL
 // Figures (stdout, or stderr with --print-boxes): crops/s, output MB/s and chunks decoded per
 // second over the read calls alone. A progress bar goes to stderr when it is a terminal.
 #include <unistd.h>
@@ -35,6 +37,7 @@
 #include "fmt/format.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/store_args.h"
 #include "zarr/array.h"
 #include "zarr/sampler.h"
 
@@ -61,6 +64,7 @@ struct SampleArgs {
   bool print_boxes = false;
   bool json = false;
   bool quiet = false;
+  std::vector<std::string> storage_options;
 };
 
 [[noreturn]] void Fail(const std::string& msg) {
@@ -208,7 +212,7 @@ void PrintFigures(const SampleArgs& a, const Figures& f) {
 
 void RunSample(const SampleArgs& a) {
   if (a.batch == 0) Fail("--batch must be at least 1");
-  auto store = OrFail(zarr::DirectoryStore::Open(a.store));
+  auto store = OrFail(OpenStoreArg(a.store, a.storage_options));
   std::vector<std::unique_ptr<zarr::Array>> arrays = OpenArrays(a, *store);
   std::vector<const zarr::Array*> views;
   for (const auto& arr : arrays) views.push_back(arr.get());
@@ -228,6 +232,7 @@ void RunSample(const SampleArgs& a) {
   const bool read = !a.out.empty() || !a.print_boxes;
   zarr::CropReaderOptions ro;
   ro.threads = a.threads;
+  store->ConfigureEngine(ro.engine);  // remote stores: transport, coalescing gap, cache tier
   auto reader = OrFail(zarr::MultiArrayCropReader::Create(views, ro));
   if (!a.out.empty()) {
     std::error_code ec;
@@ -289,7 +294,9 @@ void RegisterSample(CLI::App& app) {
   auto a = std::make_shared<SampleArgs>();
   CLI::App* cmd = app.add_subcommand(
       "sample", "Deterministic random crops for training: .npy batches, or timed reads");
-  cmd->add_option("STORE", a->store, "Zarr store directory")->required();
+  cmd->add_option("STORE", a->store,
+                  "Zarr store: directory, file://, http(s)://, s3:// or gs:// URL")
+      ->required();
   cmd->add_option("--array", a->array, "Array path (with --arrays: the group holding them)");
   cmd->add_option("--arrays", a->arrays, "Arrays stacked as channels, comma-separated");
   cmd->add_option("--crop", a->crop, "Crop shape, comma-separated");
@@ -308,6 +315,7 @@ void RegisterSample(CLI::App& app) {
   cmd->add_flag("--print-boxes", a->print_boxes, "Print every crop as a JSON line");
   cmd->add_flag("--json", a->json, "Figures as one JSON object");
   cmd->add_flag("--quiet", a->quiet, "No progress bar");
+  AddStorageOptionFlag(cmd, &a->storage_options);
   cmd->callback([a] { RunSample(*a); });
 }
 

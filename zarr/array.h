@@ -85,8 +85,8 @@ class Array {
   // threads, shard index cache and engine - is made at the first call and kept for later ones;
   // SetReadOptions before that first call chooses its options. Calls from several threads run
   // one at a time. In a child process after fork, the parent's reader is abandoned (its
-  // threads do not exist there) and a fresh one is made. Stores other than DirectoryStore:
-  // kUnimplemented.
+  // threads do not exist there) and a fresh one is made. Stores the engine cannot read
+  // (Store::engine_access() kNone, e.g. MemoryStore): kUnimplemented.
   absl::StatusOr<std::vector<absl::Status>> ReadCrops(std::span<const Box> crops,
                                                       std::span<const CropOutput> outputs) const;
   // One box into `out` (box.NumElements() elements, C order) through the same reader.

@@ -1,9 +1,6 @@
 #include "zarr/crop_reader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <tuple>
@@ -72,14 +69,17 @@ struct CropReader::Call {
 absl::StatusOr<std::unique_ptr<CropReader>> CropReader::Create(const Array& array,
                                                                const CropReaderOptions& options,
                                                                engine::Engine* engine) {
-  if (dynamic_cast<const DirectoryStore*>(&array.store()) == nullptr) {
+  if (array.store().engine_access() == EngineAccess::kNone) {
     return absl::UnimplementedError(fmt::format(
-        "{}: crop reads need a directory store, not {}", array.Describe(),
-        array.store().Describe()));
+        "{}: crop reads need a directory store or an object store (read through the engine), "
+        "not {}",
+        array.Describe(), array.store().Describe()));
   }
   std::unique_ptr<engine::Engine> owned;
   if (engine == nullptr) {
-    ZRING_ASSIGN_OR_RETURN(owned, engine::Engine::Create(options.engine));
+    engine::EngineOptions engine_options = options.engine;
+    array.store().ConfigureEngine(engine_options);
+    ZRING_ASSIGN_OR_RETURN(owned, engine::Engine::Create(engine_options));
     engine = owned.get();
   }
   return std::unique_ptr<CropReader>(new CropReader(array, options, engine, std::move(owned)));
@@ -91,6 +91,7 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
       options_(options),
       owned_engine_(std::move(owned)),
       engine_(engine),
+      objects_(array.store().engine_access() == EngineAccess::kObjects),
       index_cache_(options.index_cache_bytes) {
   const CodecChain& chain = array.codec_chain();
   sharding_ = chain.sharding();
@@ -101,7 +102,6 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
     const uint64_t c = read_chunk_shape_[d];
     read_grid_shape_.push_back((array.metadata().shape[d] + c - 1) / c);
   }
-  root_ = array.store().Describe();
   if (options.chunk_cache_bytes > 0) {
     chunk_cache_ = std::make_unique<ChunkCache>(options.chunk_cache_bytes);
   }
@@ -142,10 +142,6 @@ CropReader::CropsFuture CropReader::ReadCropsAsync(std::vector<Box> crops,
   }
   async_cv_.notify_one();
   return future;
-}
-
-std::string CropReader::PathOf(std::span<const uint64_t> grid_index) const {
-  return root_ + "/" + array_.StoreKey(grid_index);
 }
 
 CropReadStats CropReader::stats() const {
@@ -250,27 +246,37 @@ void CropReader::PlanUnits(Call& call) {
 }
 
 void CropReader::OpenShards(Call& call) {
+  const Store& store = array_.store();
   std::vector<ShardInfo*> misses;
   for (ShardInfo& s : call.shards) {
     if (!s.needed) continue;
-    const std::string path = PathOf(s.index);
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT) {
+    const std::string key = array_.StoreKey(s.index);
+    if (objects_) {
+      // An object's size costs a request: the index read tells it (ReadShardIndexes). A shard
+      // read before keeps the size learned then.
+      auto known = object_shard_sizes_.find(s.linear);
+      if (known != object_shard_sizes_.end()) s.size_bytes = known->second;
+    } else {
+      absl::StatusOr<uint64_t> size = store.GetSize(key);  // one stat
+      if (absl::IsNotFound(size.status())) {
         s.missing = true;
-      } else {
-        s.status = WithPrefix(ErrnoToStatus(errno, "stat " + path), array_.DescribeChunk(s.index));
+        continue;
       }
-      continue;
+      if (!size.ok()) {
+        s.status = WithPrefix(size.status(), array_.DescribeChunk(s.index));
+        continue;
+      }
+      s.size_bytes = *size;
     }
-    s.size_bytes = static_cast<uint64_t>(st.st_size);
-    absl::StatusOr<engine::SourceId> src = engine_->OpenFile(path);
+    absl::StatusOr<engine::SourceId> src =
+        store.RegisterWithEngine(*engine_, key, SourceUse::kRanges);
     if (!src.ok()) {
       s.status = WithPrefix(src.status(), array_.DescribeChunk(s.index));
       continue;
     }
     s.source = *src;
-    const std::vector<ShardIndexEntry>* hit = index_cache_.Find(s.linear, s.size_bytes);
+    const std::vector<ShardIndexEntry>* hit =
+        objects_ && s.size_bytes == 0 ? nullptr : index_cache_.Find(s.linear, s.size_bytes);
     if (hit != nullptr) {
       s.entries = *hit;
     } else {
@@ -285,6 +291,13 @@ void CropReader::ReadShardIndexes(std::vector<ShardInfo*>& misses) {
   std::vector<engine::ReadRequest> reqs;
   std::vector<ShardInfo*> asked;
   for (ShardInfo* s : misses) {
+    if (objects_) {
+      // The size is unknown until the response: the index at the end is a suffix read.
+      reqs.push_back({.source = s->source, .offset_bytes = 0, .length_bytes = index_bytes,
+                      .suffix = sharding_->index_at_end()});
+      asked.push_back(s);
+      continue;
+    }
     if (s->size_bytes < index_bytes) {
       s->status = absl::DataLossError(fmt::format(
           "{}: shard holds {} bytes, less than its {}-byte index",
@@ -304,6 +317,17 @@ void CropReader::ReadShardIndexes(std::vector<ShardInfo*>& misses) {
   for (size_t i = 0; i < asked.size(); ++i) {
     ShardInfo& s = *asked[i];
     absl::Status st = results.ok() ? (*results)[i].status : results.status();
+    if (objects_ && absl::IsNotFound(st)) {
+      s.missing = true;  // a shard that is not stored: all fill value
+      continue;
+    }
+    if (objects_ && st.ok()) {
+      st = ObjectShardSize(s, (*results)[i], index_bytes);
+      if (!st.ok()) {
+        s.status = st;
+        continue;
+      }
+    }
     if (st.ok() && (*results)[i].bytes_read != index_bytes) {
       st = absl::DataLossError(fmt::format("index read returned {} of {} bytes",
                                            (*results)[i].bytes_read, index_bytes));
@@ -325,6 +349,26 @@ void CropReader::ReadShardIndexes(std::vector<ShardInfo*>& misses) {
     s.entries = std::move(*entries);
     index_cache_.Insert(s.linear, s.entries, s.size_bytes);
   }
+}
+
+absl::Status CropReader::ObjectShardSize(ShardInfo& s, const engine::ReadResult& result,
+                                         uint64_t index_bytes) {
+  if (result.source_size == engine::kUnknownSize) {
+    return absl::DataLossError(fmt::format(
+        "{}: shard index: the server did not report the shard's size (no Content-Range or "
+        "Content-Length), which the index offsets are checked against",
+        array_.DescribeChunk(s.index)));
+  }
+  if (result.source_size < index_bytes || result.bytes_read < index_bytes) {
+    return absl::DataLossError(fmt::format("{}: shard holds {} bytes, less than its {}-byte index",
+                                           array_.DescribeChunk(s.index), result.source_size,
+                                           index_bytes));
+  }
+  s.size_bytes = result.source_size;
+  // Bounded: past this many shards the sizes are forgotten and the next call re-reads indexes.
+  if (object_shard_sizes_.size() >= kMaxRememberedShardSizes) object_shard_sizes_.clear();
+  object_shard_sizes_[s.linear] = s.size_bytes;
+  return absl::OkStatus();
 }
 
 void CropReader::PrepareRequests(Call& call) {
@@ -349,7 +393,8 @@ void CropReader::PrepareRequests(Call& call) {
       unit.request = {.source = s.source, .offset_bytes = e.offset_bytes,
                       .length_bytes = e.length_bytes, .tag = u};
     } else {
-      absl::StatusOr<engine::SourceId> src = engine_->AddPath(PathOf(unit.index));
+      absl::StatusOr<engine::SourceId> src = array_.store().RegisterWithEngine(
+          *engine_, array_.StoreKey(unit.index), SourceUse::kWholeValue);
       if (!src.ok()) {
         FailUnit(call, u, WithPrefix(src.status(), array_.DescribeChunk(unit.index)));
         continue;
@@ -452,8 +497,10 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
   close_path();
   std::span<const std::byte> bytes(result.data, result.bytes_read);
   Buffer whole;
-  if (!sharded && result.bytes_read == unit.request.length_bytes) {
-    // The file may be longer than the bound: read it whole.
+  if (!sharded && result.bytes_read == unit.request.length_bytes &&
+      result.source_size != result.bytes_read) {
+    // The value may be longer than the bound (an object that reported its size is known not
+    // to be): read it whole.
     absl::StatusOr<Buffer> got = array_.store().Get(array_.StoreKey(unit.index));
     if (!got.ok()) return FailUnit(call, u, WithPrefix(got.status(), what()));
     whole = std::move(*got);

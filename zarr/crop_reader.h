@@ -17,8 +17,13 @@
 // Status is per crop: a chunk that fails to read or decode fails the crops that need it, with
 // a message naming the chunk; every other crop completes.
 //
-// Needs a DirectoryStore (local files, read through the engine). The array and the engine must
-// outlive the reader. Calls from several threads are run one at a time; ReadCropsAsync queues
+// Needs a store the engine reads (Store::engine_access(): a DirectoryStore's files, or an
+// ObjectStore's objects). On object stores a shard's size is not known before its index is read:
+// indexes are read as suffixes (or from offset 0 when the index is at the start) and the size
+// the response reports is kept as the index cache's key for the reader's life, so objects are
+// assumed not to change while the reader reads them; a missing object reads as the fill value.
+// A reader that makes its own engine takes the store's remote settings (Store::ConfigureEngine).
+// The array and the engine must outlive the reader. Calls from several threads are run one at a time; ReadCropsAsync queues
 // them on the reader's call thread.
 //
 //   ZRING_ASSIGN_OR_RETURN(auto reader, CropReader::Create(*array, {}));
@@ -38,6 +43,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -101,6 +107,8 @@ class CropReader {
 
   CropReadStats stats() const;
   const Array& array() const { return array_; }
+  // The engine reads go through (its Stats() carry the HTTP figures on object stores).
+  engine::Engine& engine() const { return *engine_; }
 
  private:
   struct Call;
@@ -108,12 +116,14 @@ class CropReader {
   CropReader(const Array& array, const CropReaderOptions& options, engine::Engine* engine,
              std::unique_ptr<engine::Engine> owned);
 
-  std::string PathOf(std::span<const uint64_t> grid_index) const;
   absl::StatusOr<std::vector<absl::Status>> ReadGroup(std::span<const Box> crops,
                                                       std::span<const CropOutput> outputs);
   void PlanUnits(Call& call);
   void OpenShards(Call& call);
   void ReadShardIndexes(std::vector<ShardInfo*>& misses);
+  // Object stores: the shard's size from its index read, checked and remembered.
+  absl::Status ObjectShardSize(ShardInfo& s, const engine::ReadResult& result,
+                               uint64_t index_bytes);
   void PrepareRequests(Call& call);
   void RunRounds(Call& call);
   void ProcessUnit(Call& call, uint32_t unit, engine::ReadResult& result);
@@ -133,7 +143,12 @@ class CropReader {
   const ShardingCodec* sharding_;   // null when the array is not sharded
   std::vector<uint64_t> read_chunk_shape_;  // the chunks reads deliver (inner when sharded)
   std::vector<uint64_t> read_grid_shape_;
-  std::string root_;                // the DirectoryStore's root
+  const bool objects_;              // the store's values are remote objects
+
+  // Object stores: shard sizes learned from index reads (linear shard number -> bytes), so a
+  // later call can look its index up in index_cache_. Touched only by the calling thread.
+  static constexpr size_t kMaxRememberedShardSizes = 1 << 20;
+  std::unordered_map<uint64_t, uint64_t> object_shard_sizes_;
 
   ShardIndexCache index_cache_;  // touched only by the thread calling ReadCrops
   std::unique_ptr<ChunkCache> chunk_cache_;  // null when options_.chunk_cache_bytes == 0

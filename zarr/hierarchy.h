@@ -6,6 +6,13 @@
 // listing costs one directory read per group, not per chunk. Node paths are Zarr v3 node names:
 // "/" for the root, "/a/b" below it.
 //
+// Stores that cannot list (a plain HTTP server: ListDir is kUnimplemented) are read through
+// consolidated metadata instead - the v3 root zarr.json's consolidated_metadata or the v2
+// .zmetadata - and remote object stores use it first even when they can list (a GET or two
+// instead of a listing per level). Without either, a single array at the root is still found;
+// a group is an error saying consolidated metadata is needed. Local directories are always
+// walked (consolidated metadata there may be stale).
+//
 //   ZRING_ASSIGN_OR_RETURN(auto nodes, ListHierarchy(*store));
 //   for (const NodeInfo& n : nodes) if (n.type == NodeType::kArray) Array::Open(*store, n.path);
 #ifndef ZRING_ZARR_HIERARCHY_H_

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "engine/engine.h"
 #include "engine/status.h"
 #include "fmt/format.h"
 
@@ -99,6 +100,15 @@ absl::Status Store::Delete(std::string_view key) {
       fmt::format("{} cannot delete values (key \"{}\")", Describe(), key));
 }
 
+absl::StatusOr<engine::SourceId> Store::RegisterWithEngine(engine::Engine&, std::string_view key,
+                                                           SourceUse) const {
+  return absl::UnimplementedError(fmt::format(
+      "{} cannot be read through the engine (key \"{}\"); bulk reads need a directory or an "
+      "object store", Describe(), key));
+}
+
+void Store::ConfigureEngine(engine::EngineOptions&) const {}
+
 absl::Status ValidateKey(std::string_view key) {
   if (key.empty()) return absl::InvalidArgumentError("empty store key");
   size_t start = 0;
@@ -164,6 +174,14 @@ absl::StatusOr<std::unique_ptr<DirectoryStore>> DirectoryStore::Create(std::stri
 
 std::string DirectoryStore::PathOf(std::string_view key) const {
   return fmt::format("{}/{}", root_, key);
+}
+
+absl::StatusOr<engine::SourceId> DirectoryStore::RegisterWithEngine(engine::Engine& engine,
+                                                                    std::string_view key,
+                                                                    SourceUse use) const {
+  ZRING_RETURN_IF_ERROR(ValidateKey(key));
+  if (use == SourceUse::kRanges) return engine.OpenFile(PathOf(key));
+  return engine.AddPath(PathOf(key));
 }
 
 absl::StatusOr<Buffer> DirectoryStore::Get(std::string_view key) const {

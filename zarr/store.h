@@ -7,6 +7,11 @@
 // I/O failures keep their errno meaning (zring::ErrnoToStatus). Every method is const and
 // thread-safe for reads; Set is not meant to race with reads of the same key.
 //
+// Bulk readers (zarr/crop_reader.h) read values through the engine instead: a store says how
+// (engine_access) and registers a key as an engine source (RegisterWithEngine). Local files
+// have sizes a stat away; remote objects (zarr/object_store.h) do not, so readers of those ask
+// for suffixes and learn sizes from the responses.
+//
 //   ZRING_ASSIGN_OR_RETURN(auto store, DirectoryStore::Open("/data/era5.zarr"));
 //   ZRING_ASSIGN_OR_RETURN(Buffer meta, store->Get("temperature/zarr.json"));
 //   ZRING_ASSIGN_OR_RETURN(Buffer tail,
@@ -24,7 +29,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/read_request.h"
 #include "zarr/buffer.h"
+
+namespace zring::engine {
+class Engine;
+struct EngineOptions;
+}  // namespace zring::engine
 
 namespace zring::zarr {
 
@@ -47,6 +58,20 @@ struct StoreListing {
   std::vector<std::string> prefixes;
 };
 
+// How the engine reads a store's values.
+enum class EngineAccess : uint8_t {
+  kNone,     // not at all (MemoryStore): bulk readers refuse the store
+  kFiles,    // local files: a size is a stat (GetSize), a range a pread
+  kObjects,  // remote objects: a size costs a request; read suffixes and use the size the
+             // response reports (engine::ReadResult::source_size)
+};
+
+// What a bulk reader will do with a registered value.
+enum class SourceUse : uint8_t {
+  kRanges,      // many ranges of one value (a shard): opened once, closed by the caller
+  kWholeValue,  // one read of the whole value (a chunk): opened by the read itself
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -64,6 +89,17 @@ class Store {
   // Removes `key`'s value; a key that is not stored is OK (deleting is idempotent). Stores
   // that cannot delete say so (kUnimplemented).
   virtual absl::Status Delete(std::string_view key);
+
+  virtual EngineAccess engine_access() const { return EngineAccess::kNone; }
+  // Registers `key`'s value as a source of `engine` (no I/O for whole values and objects; a
+  // file opened once for kRanges). The caller closes it (Engine::CloseSource). Stores with
+  // engine_access() kNone: kUnimplemented naming the store.
+  virtual absl::StatusOr<engine::SourceId> RegisterWithEngine(engine::Engine& engine,
+                                                              std::string_view key,
+                                                              SourceUse use) const;
+  // Adjusts the options of an engine made to read this store (remote stores set the HTTP
+  // transport, the coalescing gap and the cache tier); local stores leave them alone.
+  virtual void ConfigureEngine(engine::EngineOptions& options) const;
 };
 
 // Checks `key` is a relative '/'-separated path without empty, "." or ".." segments.
@@ -91,6 +127,11 @@ class DirectoryStore final : public Store {
   // failure.
   absl::Status Set(std::string_view key, std::span<const std::byte> value) override;
   absl::Status Delete(std::string_view key) override;
+  EngineAccess engine_access() const override { return EngineAccess::kFiles; }
+  // kRanges: Engine::OpenFile; kWholeValue: Engine::AddPath (opened by each read).
+  absl::StatusOr<engine::SourceId> RegisterWithEngine(engine::Engine& engine,
+                                                      std::string_view key,
+                                                      SourceUse use) const override;
   // The file that holds `key` (for callers that need the file itself, e.g. to lock beside it).
   std::string PathOf(std::string_view key) const;
 

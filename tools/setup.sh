@@ -14,7 +14,7 @@ apt_packages=(
   libblosc-dev libzstd-dev liblz4-dev zlib1g-dev libdeflate-dev libbz2-dev libisal-dev
   libcurl4-openssl-dev libssl-dev libcli11-dev libfmt-dev pybind11-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
-  fio python3-zarr python3-numpy
+  fio nginx-light python3-zarr python3-numpy
   python3-dev python3-torch python3-pytest
 )
 

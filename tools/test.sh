@@ -4,6 +4,7 @@
 #   2. the engine and format-layer suites again under ASan + UBSan
 #   3. each libFuzzer target for a short bounded time (ZRING_FUZZ_SECONDS, default 10)
 #   4. pytest (cross-checks against zarr-python, TensorStore, zarrita; the CLI; the Python package)
+#      and remote stores (test_remote_*.py: nginx, moto's S3 and a fault server on 127.0.0.1)
 #   5. pytest under Debian's python3 (the package with torch 1.13 and zarr-python 2.13)
 # Usage: tools/test.sh            (everything)
 #        ZRING_FUZZ_SECONDS=600 tools/test.sh    (longer fuzzing)

@@ -21,6 +21,9 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TESTS_PY = pathlib.Path(__file__).resolve().parent
 
+# Loopback servers of the remote-store tests (nginx, moto, the fault server), as fixtures.
+pytest_plugins = ["remote_servers"]
+
 # A checksum of a few-kilobyte store takes milliseconds; a minute means zring hangs.
 ZRING_TIMEOUT_S = 60
 

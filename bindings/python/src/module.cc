@@ -39,8 +39,9 @@ std::optional<std::string> GetIfPresent(const zarr::Store& store, const std::str
 // ("array" | "group", zarr_format, attributes JSON) of the node at `path`; FileNotFoundError
 // when there is no metadata document there.
 std::tuple<std::string, int, std::string> NodeInfo(const std::string& store_path,
-                                                   const std::string& path) {
-  auto store = OpenStore(store_path);
+                                                   const std::string& path,
+                                                   const StorageOptionPairs& storage_options) {
+  auto store = OpenStore(store_path, storage_options);
   const std::string prefix = zarr::NormalizePath(path);
   if (auto v3 = GetIfPresent(*store, zarr::JoinKey(prefix, "zarr.json"))) {
     auto type = zarr::NodeTypeV3(*v3);
@@ -57,10 +58,13 @@ std::tuple<std::string, int, std::string> NodeInfo(const std::string& store_path
     if (!g.ok()) ThrowStatus(g.status(), ErrorContext::kOpen, store_path + "/" + prefix);
     return {"group", 2, g->attributes_json};
   }
-  // A directory without metadata that holds nodes further down is a v2 implicit group.
+  // A directory without metadata that holds nodes further down is a v2 implicit group. A
+  // store that cannot list (plain HTTP) has no implicit groups: nothing is there.
   auto nodes = zarr::ListHierarchy(*store, prefix);
-  if (!nodes.ok()) ThrowStatus(nodes.status(), ErrorContext::kOpen);
-  if (!prefix.empty() && !nodes->empty()) return {"group", 2, "{}"};
+  if (!nodes.ok() && nodes.status().code() != absl::StatusCode::kUnimplemented) {
+    ThrowStatus(nodes.status(), ErrorContext::kOpen);
+  }
+  if (nodes.ok() && !prefix.empty() && !nodes->empty()) return {"group", 2, "{}"};
   const std::string where = prefix.empty() ? store_path : store_path + "/" + prefix;
   PyErr_SetObject(PyExc_FileNotFoundError,
                   py::make_tuple(ENOENT, "no Zarr array or group (zarr.json, .zarray or .zgroup) "
@@ -69,9 +73,10 @@ std::tuple<std::string, int, std::string> NodeInfo(const std::string& store_path
 }
 
 // (node path "/a/b", "array" | "group") of every node below `path`.
-std::vector<std::pair<std::string, std::string>> ListNodes(const std::string& store_path,
-                                                           const std::string& path) {
-  auto store = OpenStore(store_path);
+std::vector<std::pair<std::string, std::string>> ListNodes(
+    const std::string& store_path, const std::string& path,
+    const StorageOptionPairs& storage_options) {
+  auto store = OpenStore(store_path, storage_options);
   auto nodes = zarr::ListHierarchy(*store, zarr::NormalizePath(path));
   if (!nodes.ok()) ThrowStatus(nodes.status(), ErrorContext::kOpen);
   std::vector<std::pair<std::string, std::string>> out;
@@ -89,9 +94,11 @@ py::tuple Tuple(const std::vector<uint64_t>& v) {
 
 void BindArray(py::module_& m) {
   py::class_<PyArray>(m, "Array")
-      .def(py::init<const std::string&, const std::string&, int, uint64_t>(),
+      .def(py::init<const std::string&, const std::string&, int, uint64_t,
+                    const StorageOptionPairs&>(),
            py::arg("store_path"), py::arg("path") = "", py::arg("threads") = 0,
-           py::arg("budget_bytes") = uint64_t{256} << 20)
+           py::arg("budget_bytes") = uint64_t{256} << 20,
+           py::arg("storage_options") = StorageOptionPairs{})
       .def_property_readonly("store_path", &PyArray::store_path)
       .def_property_readonly("path", [](const PyArray& a) { return a.array().path(); })
       .def_property_readonly("threads", &PyArray::threads)
@@ -147,7 +154,9 @@ PYBIND11_MODULE(_zring, m) {
   zring::python::BindArray(m);
   zring::python::BindSampler(m);
   m.def("node_info", &zring::python::NodeInfo, py::arg("store_path"), py::arg("path") = "",
+        py::arg("storage_options") = zring::python::StorageOptionPairs{},
         "(kind, zarr_format, attributes JSON) of the node at `path`.");
   m.def("list_nodes", &zring::python::ListNodes, py::arg("store_path"), py::arg("path") = "",
+        py::arg("storage_options") = zring::python::StorageOptionPairs{},
         "(node path, kind) of every array and group below `path`.");
 }

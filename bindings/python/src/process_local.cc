@@ -21,4 +21,16 @@ std::shared_ptr<engine::Engine> ProcessEngine(absl::Status* status) {
   return *engine;
 }
 
+std::shared_ptr<engine::Engine> EngineFor(const zarr::Store& store, absl::Status* status) {
+  if (store.engine_access() != zarr::EngineAccess::kObjects) return ProcessEngine(status);
+  engine::EngineOptions options;
+  store.ConfigureEngine(options);
+  auto created = engine::Engine::Create(options);
+  if (!created.ok()) {
+    *status = created.status();
+    return nullptr;
+  }
+  return std::shared_ptr<engine::Engine>(std::move(*created));
+}
+
 }  // namespace zring::python

@@ -26,6 +26,7 @@
 #include <mutex>
 
 #include "engine/engine.h"
+#include "zarr/store.h"
 
 namespace zring::python {
 
@@ -38,6 +39,12 @@ void Abandon(std::shared_ptr<T> p) {
 // The engine all readers of this process share (its threads start at its first Submit).
 // GIL held. Returns null and sets `status` when the engine cannot be created.
 std::shared_ptr<engine::Engine> ProcessEngine(absl::Status* status);
+
+// The engine a reader of `store` reads through: the process engine for local files; for remote
+// objects a new engine whose transport, coalescing and cache tier the store configures
+// (Store::ConfigureEngine; its storage options), owned by the caller's slot so it is made again
+// in a forked child. GIL held. Null and `status` set when it cannot be created.
+std::shared_ptr<engine::Engine> EngineFor(const zarr::Store& store, absl::Status* status);
 
 template <typename Reader>
 class ProcessLocal {

@@ -6,8 +6,10 @@
 #include <pybind11/stl.h>
 
 #include "bindings/python/src/errors.h"
+#include "engine/http/storage_options.h"
 #include "fmt/format.h"
 #include "zarr/codec/sharding_codec.h"
+#include "zarr/open_store.h"
 
 namespace py = pybind11;
 
@@ -77,10 +79,13 @@ std::vector<zarr::CropOutput> OutputsFromBuffer(const py::buffer_info& out,
 
 }  // namespace
 
-std::shared_ptr<zarr::DirectoryStore> OpenStore(const std::string& store_path) {
-  auto store = zarr::DirectoryStore::Open(store_path);
+std::shared_ptr<zarr::Store> OpenStore(const std::string& store_path,
+                                       const StorageOptionPairs& options) {
+  auto parsed = engine::http::ParseStorageOptions(options);
+  if (!parsed.ok()) ThrowStatus(parsed.status(), ErrorContext::kOpen, "storage_options");
+  auto store = zarr::OpenStore(store_path, *parsed);
   if (!store.ok()) ThrowStatus(store.status(), ErrorContext::kOpen);
-  return std::shared_ptr<zarr::DirectoryStore>(std::move(*store));
+  return std::shared_ptr<zarr::Store>(std::move(*store));
 }
 
 std::vector<zarr::Box> BoxesFromStarts(const py::buffer& starts, const std::vector<uint64_t>& shape,
@@ -126,8 +131,8 @@ void RaiseFirstFailure(const std::vector<absl::Status>& statuses,
 }
 
 PyArray::PyArray(const std::string& store_path, const std::string& path, int threads,
-                 uint64_t budget_bytes)
-    : store_path_(store_path), store_(OpenStore(store_path)) {
+                 uint64_t budget_bytes, const StorageOptionPairs& storage_options)
+    : store_path_(store_path), store_(OpenStore(store_path, storage_options)) {
   auto array = zarr::Array::Open(*store_, path);
   if (!array.ok()) ThrowStatus(array.status(), ErrorContext::kOpen);
   array_ = std::move(*array);
@@ -146,7 +151,7 @@ void PyArray::ReadCrops(const py::buffer& starts, const std::vector<uint64_t>& s
   auto slot = local_.Acquire();
   if (!slot->reader) {
     absl::Status st;
-    slot->engine = ProcessEngine(&st);
+    slot->engine = EngineFor(*store_, &st);
     if (!slot->engine) ThrowStatus(st, ErrorContext::kRead, "starting the I/O engine");
     auto reader = zarr::CropReader::Create(*array_, options_, slot->engine.get());
     if (!reader.ok()) ThrowStatus(reader.status(), ErrorContext::kRead);

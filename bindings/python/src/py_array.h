@@ -1,9 +1,12 @@
 // PyArray: the object behind zring.Array - an opened Zarr array plus this process's CropReader.
 //
-// Holds the DirectoryStore (which the zarr::Array points into: the store is declared first, so
-// it is destroyed last) and the reader options; the CropReader (and the process engine it reads
-// through) is made at the first read in each process (process_local.h), so opening an array
-// starts no thread and a fork child never touches the parent's reader.
+// Holds the Store - a local directory, or remote objects (http(s)://, s3://, gs://) opened with
+// the caller's storage options (zarr/open_store.h) - which the zarr::Array points into (the
+// store is declared first, so it is destroyed last), and the reader options; the CropReader
+// (and the engine it reads through: the process engine for local files, an engine configured
+// by the store for remote objects) is made at the first read in each process
+// (process_local.h), so opening an array starts no thread and a fork child never touches the
+// parent's reader, engine or HTTP client.
 //
 // ReadCrops is the one read path: boxes from an (N, ndim) int64 buffer of starts and one shape,
 // into any writable buffer of N crops with non-negative element strides (C-contiguous, or e.g.
@@ -15,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pybind11/pybind11.h>
@@ -26,8 +30,13 @@
 
 namespace zring::python {
 
-// Opens the store directory or raises (FileNotFoundError / NotADirectory as OSError).
-std::shared_ptr<zarr::DirectoryStore> OpenStore(const std::string& store_path);
+// Storage options as Python passes them: (key, value) strings, in the caller's order.
+using StorageOptionPairs = std::vector<std::pair<std::string, std::string>>;
+
+// Opens a store directory or a remote store URL with `options`, or raises: ValueError for bad
+// options or URLs, FileNotFoundError / OSError for a missing or unreadable directory.
+std::shared_ptr<zarr::Store> OpenStore(const std::string& store_path,
+                                       const StorageOptionPairs& options = {});
 
 // Boxes of N crops of `shape` whose origins are the rows of `starts` (int64, C-contiguous,
 // (N, shape.size())), each checked to lie inside `array_shape` (IndexError naming the crop).
@@ -43,10 +52,10 @@ void RaiseFirstFailure(const std::vector<absl::Status>& statuses,
 class PyArray {
  public:
   PyArray(const std::string& store_path, const std::string& path, int threads,
-          uint64_t budget_bytes);
+          uint64_t budget_bytes, const StorageOptionPairs& storage_options = {});
 
   const zarr::Array& array() const { return *array_; }
-  std::shared_ptr<const zarr::DirectoryStore> store() const { return store_; }
+  std::shared_ptr<const zarr::Store> store() const { return store_; }
   const std::string& store_path() const { return store_path_; }
   int threads() const { return options_.threads; }
   uint64_t budget_bytes() const { return options_.budget_bytes; }
@@ -59,7 +68,7 @@ class PyArray {
 
  private:
   std::string store_path_;
-  std::shared_ptr<zarr::DirectoryStore> store_;
+  std::shared_ptr<zarr::Store> store_;
   std::unique_ptr<zarr::Array> array_;
   zarr::CropReaderOptions options_;
   ProcessLocal<zarr::CropReader> local_;  // last: destroyed before the array it reads

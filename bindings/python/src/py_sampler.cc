@@ -107,7 +107,7 @@ class PyStack {
     auto slot = local_.Acquire();
     if (!slot->reader) {
       absl::Status st;
-      slot->engine = ProcessEngine(&st);
+      slot->engine = EngineFor(ptrs_[0]->store(), &st);
       if (!slot->engine) ThrowStatus(st, ErrorContext::kRead, "starting the I/O engine");
       auto reader = zarr::MultiArrayCropReader::Create(ptrs_, options_, slot->engine.get());
       if (!reader.ok()) ThrowStatus(reader.status(), ErrorContext::kRead);

@@ -1,7 +1,9 @@
-"""zring: fast reads of chunked N-d arrays (Zarr v2 and v3) from local disks.
+"""zring: fast reads of chunked N-d arrays (Zarr v2 and v3) from local disks and object stores.
 
     import zring
     a = zring.open("/data/era5.zarr/temperature")      # an Array (or a Group for a group)
+    r = zring.open("s3://bucket/era5.zarr", "temperature",
+                   storage_options={"region": "eu-west-1", "anon": True})
     a.shape, a.dtype, a.chunks, a.shards, a.fill_value, a.attrs, a.dimension_names
     block = a[3, 10:20, :]                               # numpy array
     box = a.read((0, 0, 0), (4, 128, 128))               # or a.read((slice(0, 4), ...))
@@ -22,15 +24,27 @@ that has gone as ``FileNotFoundError``, other I/O failures as ``OSError``; bad a
 ``ValueError`` or ``IndexError`` before anything is read. Messages carry zring's text (store,
 array, chunk key and what was expected).
 
+Remote stores: ``http://``, ``https://``, ``s3://bucket/prefix`` and ``gs://bucket/prefix``
+URLs read the same way (ranged GETs, retries, HTTP/2 where offered). ``storage_options`` is a
+dict as fsspec/obstore users pass it - ``region``, ``endpoint_url``, ``anon``,
+``access_key_id``/``key``, ``secret_access_key``/``secret``, ``token``, ``profile``,
+``max_requests``, ``max_retries``, ``connect_timeout``, ``request_timeout``, ``http2``, ``h2c``,
+``coalesce_gap``, ``cache_dir``, ``cache_bytes``, ... (an unknown key raises ValueError listing
+the known ones); values may be str, bool, int or float. Credentials not given come from the
+usual AWS environment variables and files. A 404 chunk reads as the fill value; 403 raises
+PermissionError naming the URL.
+
 Processes: each Array reads through a reader made at its first read in a process; a process
-forked after reading (DataLoader workers, multiprocessing) makes its own, never touching the
-parent's threads. Arrays pickle as (store path, array path, options) and reopen lazily.
+forked after reading (DataLoader workers, multiprocessing) makes its own (and its own HTTP
+connections), never touching the parent's threads. Arrays pickle as (store path, array path,
+options, storage options) and reopen lazily.
 """
 
 from __future__ import annotations
 
 import json
 import operator
+import os
 import pkgutil
 from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
@@ -50,6 +64,32 @@ _DEFAULT_BUDGET_BYTES = 256 << 20
 
 def _numpy_dtype(typestr: str) -> np.dtype:
     return np.dtype(typestr)
+
+
+def _option_pairs(storage_options: Optional[dict]) -> list:
+    """storage_options as the (key, value) strings the core parses: bools as "true"/"false",
+    numbers in decimal; None values are left out (the option's default)."""
+    if storage_options is None:
+        return []
+    if not isinstance(storage_options, dict):
+        raise TypeError(f"storage_options must be a dict, not {type(storage_options).__name__}")
+    pairs = []
+    for key, value in storage_options.items():
+        if not isinstance(key, str):
+            raise TypeError(f"storage_options keys must be str, got {key!r}")
+        if value is None:
+            continue
+        if isinstance(value, (bool, np.bool_)):
+            text = "true" if value else "false"
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            text = str(value)
+        elif isinstance(value, (str, os.PathLike)):
+            text = os.fspath(value)
+        else:
+            raise TypeError(f"storage_options[{key!r}] must be str, bool, int or float, "
+                            f"not {type(value).__name__}")
+        pairs.append((key, text))
+    return pairs
 
 
 def _writable_view(out: Any) -> np.ndarray:
@@ -151,18 +191,27 @@ def _normalize_key(key: Any, shape: Tuple[int, ...]):
 
 
 class Array:
-    """A Zarr v2 or v3 array in a local directory store. See the module docstring."""
+    """A Zarr v2 or v3 array in a local directory or a remote store. See the module docstring."""
 
     def __init__(self, store: str, path: str = "", *, threads: int = 0,
-                 budget_bytes: int = _DEFAULT_BUDGET_BYTES):
-        self._core = _zring.Array(str(store), path, threads, budget_bytes)
+                 budget_bytes: int = _DEFAULT_BUDGET_BYTES,
+                 storage_options: Optional[dict] = None):
+        self._storage_options = dict(storage_options or {})
+        self._core = _zring.Array(_store_str(store), path, threads, budget_bytes,
+                                  _option_pairs(storage_options))
         self._dtype = _numpy_dtype(self._core.typestr)
         self._shape = tuple(self._core.shape)
 
     # Pickle as (store, path, options): the reader is per process and made at first read.
     def __reduce__(self):
         c = self._core
-        return (_reopen_array, (c.store_path, c.path, c.threads, c.budget_bytes))
+        return (_reopen_array, (c.store_path, c.path, c.threads, c.budget_bytes,
+                                self._storage_options))
+
+    @property
+    def storage_options(self) -> dict:
+        """The storage options the array was opened with (a copy)."""
+        return dict(self._storage_options)
 
     @property
     def store_path(self) -> str:
@@ -305,8 +354,14 @@ class Array:
         return self._core.stats()
 
 
-def _reopen_array(store_path, path, threads, budget_bytes):
-    return Array(store_path, path, threads=threads, budget_bytes=budget_bytes)
+def _reopen_array(store_path, path, threads, budget_bytes, storage_options=None):
+    return Array(store_path, path, threads=threads, budget_bytes=budget_bytes,
+                 storage_options=storage_options)
+
+
+def _store_str(store: Any) -> str:
+    """A store path (str or os.PathLike) or URL as a str."""
+    return os.fspath(store) if isinstance(store, os.PathLike) else str(store)
 
 
 class ArrayStack:
@@ -350,14 +405,18 @@ class Group:
     """A Zarr group: ``g["name"]`` / ``g["a/b"]`` open children, ``g.arrays()`` lists arrays."""
 
     def __init__(self, store: str, path: str = "", *, threads: int = 0,
-                 budget_bytes: int = _DEFAULT_BUDGET_BYTES):
-        self.store_path = str(store)
+                 budget_bytes: int = _DEFAULT_BUDGET_BYTES,
+                 storage_options: Optional[dict] = None):
+        self.store_path = _store_str(store)
         self.path = path.strip("/")
-        kind, self.zarr_format, attrs_json = _zring.node_info(self.store_path, self.path)
+        self._pairs = _option_pairs(storage_options)
+        kind, self.zarr_format, attrs_json = _zring.node_info(self.store_path, self.path,
+                                                              self._pairs)
         if kind != "group":
             raise ValueError(f"{self.store_path}/{self.path} is an array, not a group")
         self.attrs = json.loads(attrs_json)
-        self._options = {"threads": threads, "budget_bytes": budget_bytes}
+        self._options = {"threads": threads, "budget_bytes": budget_bytes,
+                         "storage_options": dict(storage_options or {})}
 
     def __reduce__(self):
         return (_reopen_group, (self.store_path, self.path, self._options))
@@ -365,7 +424,7 @@ class Group:
     def _children(self) -> dict:
         base = "/" + self.path if self.path else ""
         kinds: dict = {}
-        for node, kind in _zring.list_nodes(self.store_path, self.path):
+        for node, kind in _zring.list_nodes(self.store_path, self.path, self._pairs):
             if node == (base or "/"):
                 continue
             rel = node[len(base):].lstrip("/")
@@ -409,14 +468,20 @@ def _reopen_group(store_path, path, options):
 
 
 def open(store: Any, path: str = "", *, threads: int = 0,
-         budget_bytes: int = _DEFAULT_BUDGET_BYTES) -> Union[Array, Group]:
-    """Opens the array or group at `path` inside the directory store `store`.
+         budget_bytes: int = _DEFAULT_BUDGET_BYTES,
+         storage_options: Optional[dict] = None) -> Union[Array, Group]:
+    """Opens the array or group at `path` inside `store`: a directory, or the URL of a remote
+    store (http://, https://, s3://bucket/prefix, gs://bucket/prefix).
 
     `threads`: decode workers per array (0: one per core); `budget_bytes`: stored bytes in
-    flight per read. FileNotFoundError when there is no store or node; ValueError for malformed
-    metadata; NotImplementedError for valid but unsupported features."""
-    store = str(store)
-    kind, _, _ = _zring.node_info(store, path)
+    flight per read; `storage_options`: the remote store's options (see the module docstring;
+    ignored for a directory). FileNotFoundError when there is no store or node;
+    PermissionError when the server refuses (403); ValueError for malformed metadata or bad
+    options; NotImplementedError for valid but unsupported features."""
+    store = _store_str(store)
+    kind, _, _ = _zring.node_info(store, path, _option_pairs(storage_options))
     if kind == "array":
-        return Array(store, path, threads=threads, budget_bytes=budget_bytes)
-    return Group(store, path, threads=threads, budget_bytes=budget_bytes)
+        return Array(store, path, threads=threads, budget_bytes=budget_bytes,
+                     storage_options=storage_options)
+    return Group(store, path, threads=threads, budget_bytes=budget_bytes,
+                 storage_options=storage_options)

@@ -76,7 +76,7 @@ def collate(samples: Any) -> Any:
 class RandomCropDataset(torch.utils.data.Dataset):
     """Map-style dataset of random crops of one array, or of several arrays stacked as channels.
 
-    store:   a directory store path (an array, or a group with `arrays`).
+    store:   a directory store path or a remote store URL (an array, or a group with `arrays`).
     crop:    the crop shape (one extent per array dimension).
     arrays:  names of arrays in the group, read with the same box and stacked as the last axis
              (..., C); None: the store's array, or - for a group - every array of the group with
@@ -85,6 +85,7 @@ class RandomCropDataset(torch.utils.data.Dataset):
     seed:    the sampler seed; the epoch comes from set_epoch or from (epoch, i) indices.
     roi:     (begin, end) per dimension: crops lie inside [begin, end).
     threads, budget_bytes: reader options per array (zring.open).
+    storage_options: a remote store's options (zring.open), pickled into workers with the rest.
     dtype:   a torch dtype to convert crops to (one more copy per batch); needed for data types
              the installed torch has no tensor type for (uint16/uint32/uint64 before torch 2.3).
     Items are torch tensors of shape `crop` (one array) or (*crop, C).
@@ -93,8 +94,10 @@ class RandomCropDataset(torch.utils.data.Dataset):
     def __init__(self, store: Any, crop: Sequence[int], arrays: Optional[Sequence[str]] = None,
                  length: Optional[int] = None, seed: int = 0,
                  roi: Optional[Tuple[Sequence[int], Sequence[int]]] = None, *, threads: int = 0,
-                 budget_bytes: int = 256 << 20, dtype: Optional[torch.dtype] = None):
+                 budget_bytes: int = 256 << 20, dtype: Optional[torch.dtype] = None,
+                 storage_options: Optional[dict] = None):
         self.store = str(store)
+        self.storage_options = dict(storage_options or {})
         self.crop = tuple(int(c) for c in crop)
         self.arrays = None if arrays is None else [str(a) for a in arrays]
         self.seed = int(seed)
@@ -124,7 +127,8 @@ class RandomCropDataset(torch.utils.data.Dataset):
 
     def _describe(self) -> Tuple[List[str], Tuple[int, ...], bool, np.dtype]:
         """(array paths, shape, stacked, dtype) from metadata only; starts no reader."""
-        node = zring.open(self.store, threads=self.threads, budget_bytes=self.budget_bytes)
+        node = zring.open(self.store, threads=self.threads, budget_bytes=self.budget_bytes,
+                          storage_options=self.storage_options)
         if isinstance(node, zring.Array):
             if self.arrays is not None:
                 raise ValueError(f"{self.store} is an array; `arrays` names arrays of a group")
@@ -146,7 +150,8 @@ class RandomCropDataset(torch.utils.data.Dataset):
 
     def _open(self):
         if self._reader is None:
-            opts = {"threads": self.threads, "budget_bytes": self.budget_bytes}
+            opts = {"threads": self.threads, "budget_bytes": self.budget_bytes,
+                    "storage_options": self.storage_options}
             arrays = [zring.Array(self.store, n, **opts) for n in self._names]
             self._reader = zring.ArrayStack(arrays) if self._stacked else arrays[0]
         return self._reader

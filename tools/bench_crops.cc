@@ -157,6 +157,16 @@ Ceiling MeasureCeiling(const zarr::Array& array, const std::vector<zarr::Box>& c
   throw CLI::RuntimeError(1);
 }
 
+// Bytes of one decoded chunk as reads deliver it (the inner chunk when sharded).
+uint64_t ReadChunkBytes(const zarr::Array& array) {
+  const zarr::ShardingCodec* sharding = array.codec_chain().sharding();
+  const std::vector<uint64_t>& shape =
+      sharding ? sharding->inner_chunk_shape() : array.metadata().chunk_shape;
+  uint64_t n = array.data_type().size_bytes();
+  for (uint64_t d : shape) n *= d;
+  return n;
+}
+
 std::vector<uint64_t> ParseList(const std::string& text, const std::string& what) {
   std::vector<uint64_t> out;
   std::stringstream ss(text);
@@ -322,6 +332,15 @@ void RunBenchCrops(const BenchCropsArgs& a) {
     std::printf("out MB/s     %.1f\n", out_bytes / seconds / 1e6);
     std::printf("chunks/s     %.1f (%.0f chunks decoded, %.2f per crop)\n", chunks / seconds,
                 chunks, chunks / n);
+    const uint64_t ranged = after.chunks_range_decoded - before.chunks_range_decoded;
+    if (ranged > 0) {
+      const double whole = chunks * static_cast<double>(ReadChunkBytes(**array));
+      std::printf("range decode %llu of the chunks decoded only the bytes their crops need; "
+                  "decompressed %.3f of the decoded chunks' bytes\n",
+                  static_cast<unsigned long long>(ranged),
+                  static_cast<double>(after.bytes_decompressed - before.bytes_decompressed) /
+                      whole);
+    }
     std::printf("stored bytes %llu read (%.1f MB/s)\n", static_cast<unsigned long long>(read),
                 static_cast<double>(read) / seconds / 1e6);
     if (remote) PrintRemote(net);

@@ -81,6 +81,12 @@ struct CropReadStats {
   uint64_t rounds = 0;           // engine batches submitted for chunk data
   uint64_t chunk_reads = 0;      // chunk read requests in those batches (missing files too)
   uint64_t chunks_cached = 0;    // chunks served from the decoded-chunk cache (no read)
+  // Of chunks_decoded: decoded only between the first and last byte their crops need.
+  uint64_t chunks_range_decoded = 0;
+  // Bytes the decompressors produced: a whole decode counts the chunk's size, a range decode
+  // what lz4 wrote (streams c-blosc stored raw are read in place and count nothing). Over
+  // chunks_decoded x chunk size, the fraction of chunk bytes actually decoded.
+  uint64_t bytes_decompressed = 0;
 };
 
 class CropReader {
@@ -131,6 +137,9 @@ class CropReader {
   // Where a chunk may decode straight into a crop's output, or empty.
   std::span<std::byte> DirectTarget(const Call& call, uint32_t unit, size_t chunk_bytes) const;
   void FillUnit(Call& call, uint32_t unit);
+  // The bytes of unit `u`'s decoded chunk its crops need: from the first element of any of its
+  // slices to the last (C order), [lo, hi).
+  std::pair<size_t, size_t> NeededRange(const Call& call, uint32_t u) const;
   // Copies `chunk` (decoded, read_chunk_shape_) into every crop that needs unit `u`.
   void AssembleUnit(Call& call, uint32_t u, const std::byte* chunk);
   // Serves the units whose chunks the cache holds; the rest still need reading.
@@ -160,6 +169,8 @@ class CropReader {
   std::atomic<uint64_t> chunk_bytes_read_{0};
   std::atomic<uint64_t> chunks_filled_{0};
   std::atomic<uint64_t> chunks_direct_{0};
+  std::atomic<uint64_t> chunks_range_decoded_{0};
+  std::atomic<uint64_t> bytes_decompressed_{0};
   std::atomic<uint64_t> chunks_cached_{0};
   std::mutex call_mu_;  // one ReadCrops at a time
 

@@ -227,4 +227,22 @@ bool CodecChain::IsIdentity() const {
          decoded_.data_type.kind() != DataKind::kBool;
 }
 
+bool CodecChain::CanDecodeRange() const {
+  return a2a_.empty() && a2b_ != nullptr && a2b_->IsIdentity() && b2b_.size() == 1 &&
+         b2b_[0]->name() == "blosc" && decoded_.data_type.kind() != DataKind::kBool;
+}
+
+absl::Status CodecChain::DecodeRange(std::span<const std::byte> encoded, size_t offset,
+                                     std::span<std::byte> out, BloscRangeStats* stats) const {
+  if (!CanDecodeRange()) {
+    return absl::FailedPreconditionError("this codec chain cannot decode part of a chunk");
+  }
+  ZRING_ASSIGN_OR_RETURN(size_t nbytes, BloscDecodedSize(encoded));
+  if (nbytes != decoded_.NumBytes()) {
+    return absl::DataLossError(fmt::format(
+        "blosc: expected {} decoded bytes, frame holds {}", decoded_.NumBytes(), nbytes));
+  }
+  return BloscDecodeRange(encoded, offset, out, stats);
+}
+
 }  // namespace zring::zarr

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "zarr/codec/blosc_codec.h"
 #include "zarr/codec/bytes_codec.h"
 #include "zarr/codec/codec.h"
 #include "zarr/metadata/array_metadata.h"
@@ -62,6 +63,14 @@ class CodecChain {
   // True when stored chunks ARE the decoded chunks (one little-endian `bytes` stage, nothing
   // else): a reader may use the stored bytes as they are.
   bool IsIdentity() const;
+  // True when DecodeRange can decode part of a chunk without decoding it whole: the chain is a
+  // layout-preserving `bytes` stage then one blosc codec (numcodecs' usual v2 chunk).
+  bool CanDecodeRange() const;
+  // Decodes bytes [offset, offset + out.size()) of the decoded chunk into `out`, decoding only
+  // what that range needs (BloscDecodeRange). kFailedPrecondition when !CanDecodeRange();
+  // kDataLoss as Decode for a bad chunk; kOutOfRange for a range past the chunk.
+  absl::Status DecodeRange(std::span<const std::byte> encoded, size_t offset,
+                           std::span<std::byte> out, BloscRangeStats* stats = nullptr) const;
 
  private:
   CodecChain() = default;

@@ -10,6 +10,8 @@
 //   --threads N    decode workers (0: one per core); --budget-mib: stored bytes in flight
 //   --cache-mib N  decoded-chunk cache (LRU) kept across calls; 0 (default): off
 //   --group N      crops per ReadCrops call; output memory is one group's crops
+//   --direct       O_DIRECT reads: every read goes to the device (cold), whatever is cached
+//   --iolog FILE   also write the stored byte ranges the crops read as a fio iolog
 //   --warmup       read every crop once, untimed, first (page cache warm)
 //   --ceiling      also measure the whole-chunk decode ceiling: one thread decodes (from memory)
 //                  up to 256 of the chunks the crops touch (inner chunks when sharded: what the
@@ -37,6 +39,7 @@
 
 #include "CLI/CLI.hpp"
 #include "fmt/format.h"
+#include "tools/bench_iolog.h"
 #include "tools/commands.h"
 #include "tools/store_args.h"
 #include "zarr/array.h"
@@ -58,6 +61,8 @@ struct BenchCropsArgs {
   uint64_t budget_mib = 256;
   uint64_t cache_mib = 0;
   uint64_t group = 500;
+  bool direct = false;
+  std::string iolog;
   bool warmup = false;
   bool checksum = false;
   bool ceiling = false;
@@ -263,12 +268,23 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   opt.threads = a.threads;
   opt.budget_bytes = a.budget_mib << 20;
   opt.chunk_cache_bytes = a.cache_mib << 20;
+  opt.engine.direct_io = a.direct;
   auto reader = zarr::CropReader::Create(**array, opt);
   if (!reader.ok()) Fail(reader.status().ToString());
 
   const size_t elem = (*array)->data_type().size_bytes();
   const uint64_t crop_bytes = crops[0].NumElements() * elem;
   const size_t group = std::max<uint64_t>(1, std::min<uint64_t>(a.group, crops.size()));
+  if (!a.iolog.empty()) {
+    auto sum = WriteFioIolog(**array, crops, group, a.iolog, 4096);
+    if (!sum.ok()) Fail(sum.status().ToString());
+    std::fprintf(stderr, "iolog        %llu reads of %llu bytes (%llu widened to 4 KiB) over %llu "
+                 "files in %s\n",
+                 static_cast<unsigned long long>(sum->reads),
+                 static_cast<unsigned long long>(sum->bytes),
+                 static_cast<unsigned long long>(sum->aligned_bytes),
+                 static_cast<unsigned long long>(sum->files), a.iolog.c_str());
+  }
   std::vector<std::byte> buf(group * crop_bytes);
   std::vector<zarr::CropOutput> outs(group);
   for (size_t i = 0; i < group; ++i) outs[i].data = {buf.data() + i * crop_bytes, crop_bytes};
@@ -372,6 +388,10 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_option("--cache-mib", a->cache_mib,
                   "Decoded-chunk cache kept between calls, MiB (0: off)");
   cmd->add_option("--group", a->group, "Crops per ReadCrops call");
+  cmd->add_flag("--direct", a->direct, "O_DIRECT reads (cold: no page cache)");
+  cmd->add_option("--iolog", a->iolog,
+                  "Also write the stored byte ranges the crops read as a fio iolog (replay "
+                  "with fio --read_iolog; bench/peers/cold_vs_fio.py)");
   cmd->add_flag("--warmup", a->warmup, "Read every crop once, untimed, first");
   cmd->add_flag("--checksum", a->checksum, "sha256 of all crops in order");
   cmd->add_flag("--ceiling", a->ceiling, "Also measure the whole-chunk decode ceiling");

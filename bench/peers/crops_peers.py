@@ -86,6 +86,8 @@ def main():
     p.add_argument("--starts", required=True)
     p.add_argument("--peers", default="zarr2,zring")
     p.add_argument("--zring", default="build/tools/zring")
+    p.add_argument("--zring-args", default="",
+                   help="extra arguments for zring bench crops, e.g. '--group 1' (one crop per call)")
     p.add_argument("--venv-python", default=".venv/bin/python")
     p.add_argument("--warmup", action="store_true", help="read every crop once, untimed, first")
     p.add_argument("--run-peer", help=argparse.SUPPRESS)
@@ -105,7 +107,7 @@ def main():
     for name in a.peers.split(","):
         if name == "zring":
             cmd = [a.zring, "bench", "crops", a.store, "--crop", a.crop, "--n", str(a.n),
-                   "--starts", a.starts, "--checksum", "--json"]
+                   "--starts", a.starts, "--checksum", "--json"] + a.zring_args.split()
         else:
             interp = "/usr/bin/python3" if name == "zarr2" else a.venv_python
             cmd = [interp, os.path.abspath(__file__), a.store, "--crop", a.crop, "--n", str(a.n),

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 #include "zarr/strided_copy.h"
 
@@ -60,8 +61,20 @@ int64_t OffsetOf(std::span<const uint64_t> at, std::span<const int64_t> strides)
 void AssembleSlice(const std::byte* chunk, std::span<const uint64_t> chunk_shape,
                    const ChunkSlice& slice, std::span<const uint64_t> crop_shape,
                    const CropOutput& out, size_t element_size_bytes) {
-  const std::vector<int64_t> src_strides = COrderStrides(chunk_shape, element_size_bytes);
-  const std::vector<int64_t> dst_strides = OutputStridesBytes(crop_shape, out, element_size_bytes);
+  // Runs per chunk slice, dozens of times per crop: strides stay on the stack.
+  const size_t ndim = chunk_shape.size();
+  absl::InlinedVector<int64_t, 8> src_strides(ndim), dst_strides(ndim);
+  int64_t s = static_cast<int64_t>(element_size_bytes), t = s;
+  for (size_t d = ndim; d-- > 0;) {
+    src_strides[d] = s;
+    s *= static_cast<int64_t>(chunk_shape[d]);
+    if (out.strides_elements.empty()) {
+      dst_strides[d] = t;
+      t *= static_cast<int64_t>(crop_shape[d]);
+    } else {
+      dst_strides[d] = out.strides_elements[d] * static_cast<int64_t>(element_size_bytes);
+    }
+  }
   CopyStrided(chunk + OffsetOf(slice.in_chunk, src_strides), src_strides,
               out.data.data() + OffsetOf(slice.in_crop, dst_strides), dst_strides, slice.extent,
               element_size_bytes);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "absl/container/inlined_vector.h"
+
 namespace zring::zarr {
 namespace {
 
@@ -49,29 +51,74 @@ std::vector<int64_t> COrderStrides(std::span<const uint64_t> shape, size_t eleme
 void CopyStrided(const std::byte* src, std::span<const int64_t> src_strides, std::byte* dst,
                  std::span<const int64_t> dst_strides, std::span<const uint64_t> shape,
                  size_t size) {
-  const size_t ndim = shape.size();
   for (uint64_t s : shape) {
     if (s == 0) return;
   }
-  if (ndim == 0) {
+  if (shape.empty()) {
     std::memcpy(dst, src, size);
     return;
   }
-  // Odometer over all but the last dimension; the last is one row copy.
-  std::vector<uint64_t> index(ndim, 0);
-  const size_t last = ndim - 1;
+  // Dimensions of one element are dropped, and a dimension merges into the one inside it when
+  // both sides step over exactly that inner dimension: fewer, longer rows. Kept inline: this runs
+  // once per chunk slice, dozens of times per crop.
+  absl::InlinedVector<uint64_t, 8> n;
+  absl::InlinedVector<int64_t, 8> ss, ds;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    if (!n.empty() && ss.back() == src_strides[d] * static_cast<int64_t>(shape[d]) &&
+        ds.back() == dst_strides[d] * static_cast<int64_t>(shape[d])) {
+      n.back() *= shape[d];
+      ss.back() = src_strides[d];
+      ds.back() = dst_strides[d];
+      continue;
+    }
+    n.push_back(shape[d]);
+    ss.push_back(src_strides[d]);
+    ds.push_back(dst_strides[d]);
+  }
+  if (n.empty()) {
+    std::memcpy(dst, src, size);
+    return;
+  }
+  const size_t last = n.size() - 1;
+  if (last == 0) return CopyRowAny(src, ss[0], dst, ds[0], n[0], size);
+  // The two innermost dimensions are one block of rows. Rows contiguous on both sides, of a few
+  // fixed sizes, copy with a constant-size memcpy (a few vector moves) instead of a call each.
+  const int64_t elem = static_cast<int64_t>(size);
+  const uint64_t rows = n[last - 1];
+  const int64_t src_row = ss[last - 1], dst_row = ds[last - 1];
+  void (*fixed_rows)(const std::byte*, int64_t, std::byte*, int64_t, uint64_t) = nullptr;
+  if (ss[last] == elem && ds[last] == elem) {
+    switch (n[last] * size) {
+      case 16: fixed_rows = &CopyRow<16>; break;
+      case 32: fixed_rows = &CopyRow<32>; break;
+      case 64: fixed_rows = &CopyRow<64>; break;
+      case 128: fixed_rows = &CopyRow<128>; break;
+      case 256: fixed_rows = &CopyRow<256>; break;
+      default: break;
+    }
+  }
+  // Odometer over the dimensions outside the block.
+  absl::InlinedVector<uint64_t, 8> index(n.size(), 0);
   while (true) {
-    CopyRowAny(src, src_strides[last], dst, dst_strides[last], shape[last], size);
-    size_t d = last;
+    if (fixed_rows != nullptr) {
+      fixed_rows(src, src_row, dst, dst_row, rows);
+    } else {
+      for (uint64_t r = 0; r < rows; ++r) {
+        CopyRowAny(src + static_cast<int64_t>(r) * src_row, ss[last],
+                   dst + static_cast<int64_t>(r) * dst_row, ds[last], n[last], size);
+      }
+    }
+    size_t d = last - 1;
     while (true) {
       if (d == 0) return;
       --d;
       ++index[d];
-      src += src_strides[d];
-      dst += dst_strides[d];
-      if (index[d] < shape[d]) break;
-      src -= src_strides[d] * static_cast<int64_t>(shape[d]);
-      dst -= dst_strides[d] * static_cast<int64_t>(shape[d]);
+      src += ss[d];
+      dst += ds[d];
+      if (index[d] < n[d]) break;
+      src -= ss[d] * static_cast<int64_t>(n[d]);
+      dst -= ds[d] * static_cast<int64_t>(n[d]);
       index[d] = 0;
     }
   }

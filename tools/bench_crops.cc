@@ -100,7 +100,7 @@ StoredChunks LoadChunks(const zarr::Array& array, const std::vector<zarr::Box>& 
   for (const zarr::Box& b : crops) {
     touched += static_cast<double>(zarr::CountCropChunks(b, read_chunk));
     for (const zarr::ChunkSlice& s : zarr::PlanCrop(b, read_chunk)) {
-      if (chunks.size() < 256) chunks.push_back(s.chunk_index);
+      if (chunks.size() < 256) chunks.emplace_back(s.chunk_index.begin(), s.chunk_index.end());
     }
   }
   out.chunks_per_crop = touched / static_cast<double>(crops.size());

@@ -47,7 +47,7 @@ absl::StatusOr<IologSummary> WriteFioIolog(const zarr::Array& array,
     std::set<std::vector<uint64_t>> seen;
     for (const zarr::Box& box : crops.subspan(first, count)) {
       for (const zarr::ChunkSlice& s : zarr::PlanCrop(box, read_chunk)) {
-        if (!seen.insert(s.chunk_index).second) continue;
+        if (!seen.insert({s.chunk_index.begin(), s.chunk_index.end()}).second) continue;
         if (sharding == nullptr) {
           const std::string key = array.StoreKey(s.chunk_index);
           absl::StatusOr<uint64_t> size = array.store().GetSize(key);

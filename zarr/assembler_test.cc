@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 using ::zring::testing::StatusIs;
 using namespace ::zring::zarr::testing;
 
-using V = std::vector<uint64_t>;
+using V = DimVector;
 
 // A 4x5 int16 chunk holding 0..19.
 std::vector<std::byte> Chunk() {

@@ -65,14 +65,14 @@ uint64_t CountCropChunks(const Box& crop, std::span<const uint64_t> chunk_shape)
 
 std::vector<ChunkSlice> PlanCrop(const Box& crop, std::span<const uint64_t> chunk_shape) {
   const size_t ndim = chunk_shape.size();
-  std::vector<uint64_t> first(ndim), last(ndim);
+  DimVector first(ndim), last(ndim);
   for (size_t d = 0; d < ndim; ++d) {
     first[d] = crop.origin[d] / chunk_shape[d];
     last[d] = (crop.origin[d] + crop.shape[d] - 1) / chunk_shape[d];
   }
   std::vector<ChunkSlice> slices;
   slices.reserve(CountCropChunks(crop, chunk_shape));
-  std::vector<uint64_t> idx = first;
+  DimVector idx = first;
   while (true) {
     ChunkSlice s;
     s.chunk_index = idx;

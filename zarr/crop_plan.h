@@ -22,22 +22,27 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "zarr/chunk_grid.h"
 
 namespace zring::zarr {
 
+// Per-dimension numbers of a plan. Up to four dimensions live inline: a crop touches dozens of
+// chunks, and a heap block per field and slice would cost more than the copy it plans.
+using DimVector = absl::InlinedVector<uint64_t, 4>;
+
 // The part of one chunk that one crop needs.
 struct ChunkSlice {
-  std::vector<uint64_t> chunk_index;  // grid index of the chunk
-  std::vector<uint64_t> in_chunk;     // first element of the slice, relative to the chunk
-  std::vector<uint64_t> in_crop;      // first element of the slice, relative to the crop
-  std::vector<uint64_t> extent;       // elements per dimension, each > 0
+  DimVector chunk_index;  // grid index of the chunk
+  DimVector in_chunk;     // first element of the slice, relative to the chunk
+  DimVector in_crop;      // first element of the slice, relative to the crop
+  DimVector extent;       // elements per dimension, each > 0
 };
 
 // Where an inner chunk of a sharded array lives: its shard and its C-order number in the shard.
 struct ShardLocation {
-  std::vector<uint64_t> shard_index;
+  DimVector shard_index;
   uint64_t inner_number = 0;
 };
 

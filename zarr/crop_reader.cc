@@ -28,7 +28,7 @@ struct Use {
 
 // A chunk (an inner chunk when sharded) that one or more crops need.
 struct Unit {
-  std::vector<uint64_t> index;  // on the read grid
+  DimVector index;  // on the read grid
   uint32_t first_use = 0;
   uint32_t num_uses = 0;
   bool cached = false;  // served from the decoded-chunk cache
@@ -46,7 +46,7 @@ uint64_t Linear(std::span<const uint64_t> index, std::span<const uint64_t> grid_
 }  // namespace
 
 struct CropReader::ShardInfo {
-  std::vector<uint64_t> index;  // on the array's (shard) grid
+  DimVector index;  // on the array's (shard) grid
   uint64_t linear = 0;
   engine::SourceId source = engine::kInvalidSource;
   uint64_t size_bytes = 0;
@@ -67,8 +67,10 @@ struct CropReader::Call {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<absl::Status> status;  // guarded by mu once reads are in flight
+  // Stored bytes submitted and not yet processed, and the units they belong to. A completion
+  // wakes RunRounds only when the bytes fall back under the budget or the last unit is done.
   uint64_t inflight_bytes = 0;       // guarded by mu
-  size_t pending = 0;                // guarded by mu: submitted units not yet processed
+  size_t pending = 0;                // guarded by mu
 };
 
 absl::StatusOr<std::unique_ptr<CropReader>> CropReader::Create(const Array& array,
@@ -422,6 +424,20 @@ void CropReader::PrepareRequests(Call& call) {
 
 void CropReader::RunRounds(Call& call) {
   const uint64_t budget = std::max<uint64_t>(options_.budget_bytes, 1);
+  // A unit is done: give back its bytes, and wake RunRounds if it may be waiting for them.
+  auto release = [&call, budget](uint64_t length) {
+    std::lock_guard<std::mutex> lock(call.mu);
+    const uint64_t before = call.inflight_bytes;
+    call.inflight_bytes -= length;
+    if (--call.pending == 0 || (before >= budget && call.inflight_bytes < budget)) {
+      call.cv.notify_all();
+    }
+  };
+  // Chunks stored as they are (an identity inner chain) need no decode, only copies into the
+  // crops: done right in the completion callback, on the I/O thread that has the bytes in
+  // cache, instead of a hand-off per chunk to the decode pool.
+  const bool assemble_inline = sharding_ != nullptr && chunk_cache_ == nullptr &&
+                               sharding_->inner_chain().IsIdentity();
   size_t next = 0;
   while (next < call.to_read.size()) {
     uint64_t room;
@@ -452,17 +468,21 @@ void CropReader::RunRounds(Call& call) {
     }
     std::vector<uint32_t> round_units;
     for (const engine::ReadRequest& r : reqs) round_units.push_back(static_cast<uint32_t>(r.tag));
-    auto on_complete = [this, &call](uint32_t, engine::ReadResult& result) {
+    auto on_complete = [this, &call, &release, assemble_inline](uint32_t,
+                                                                engine::ReadResult& result) {
+      const uint32_t u = static_cast<uint32_t>(result.tag);
+      if (assemble_inline) {
+        {
+          engine::ReadResult done = std::move(result);
+          ProcessUnit(call, u, done);
+        }  // the read buffer goes back before the budget is released
+        return release(call.units[u].request.length_bytes);
+      }
       auto owned = std::make_shared<engine::ReadResult>(std::move(result));
-      pool_->Post([this, &call, owned = std::move(owned)]() mutable {
-        const uint32_t u = static_cast<uint32_t>(owned->tag);
+      pool_->Post([this, &call, &release, owned = std::move(owned), u]() mutable {
         ProcessUnit(call, u, *owned);
-        const uint64_t length = call.units[u].request.length_bytes;
         owned.reset();  // the read buffer goes back before the budget is released
-        std::lock_guard<std::mutex> lock(call.mu);
-        call.inflight_bytes -= length;
-        --call.pending;
-        call.cv.notify_all();
+        release(call.units[u].request.length_bytes);
       });
     };
     absl::StatusOr<std::shared_ptr<engine::Batch>> batch =
@@ -484,7 +504,7 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
   auto close_path = [&] {
     if (!sharded) engine_->CloseSource(unit.request.source).IgnoreError();
   };
-  const std::vector<uint64_t>& where = sharded ? call.shards[unit.shard].index : unit.index;
+  const DimVector& where = sharded ? call.shards[unit.shard].index : unit.index;
   // Built only on the error paths: formatting per chunk would cost more than copying it.
   auto what = [&] {
     std::string d = array_.DescribeChunk(where);

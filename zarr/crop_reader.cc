@@ -211,8 +211,34 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
 
 void CropReader::PlanUnits(Call& call) {
   const size_t elem = array_.data_type().size_bytes();
+  const size_t ndim = read_chunk_shape_.size();
   call.slices.resize(call.crops.size());
-  std::vector<std::tuple<uint64_t, uint32_t, uint32_t>> needs;  // (chunk, crop, slice)
+  // One entry per (crop, chunk) pair, sorted by the chunk's key: the chunk's C-order number on
+  // the read grid, or for sharded arrays its shard's number times the inner chunks per shard
+  // plus its number inside the shard, so that units come out shard by shard in file order.
+  struct Need {
+    uint64_t key;
+    uint64_t crop_slice;  // crop << 32 | slice
+    bool operator<(const Need& o) const {
+      return key != o.key ? key < o.key : crop_slice < o.crop_slice;
+    }
+  };
+  std::vector<Need> needs;
+  uint64_t inner_per_shard = 1;
+  if (sharding_ != nullptr) {
+    for (uint64_t c : sharding_->chunks_per_shard()) inner_per_shard *= c;
+  }
+  auto key_of = [&](const DimVector& index) {
+    if (sharding_ == nullptr) return Linear(index, read_grid_shape_);
+    const std::vector<uint64_t>& per = sharding_->chunks_per_shard();
+    const std::vector<uint64_t>& shards = array_.grid().grid_shape();
+    uint64_t shard = 0, inner = 0;
+    for (size_t d = 0; d < ndim; ++d) {
+      shard = shard * shards[d] + index[d] / per[d];
+      inner = inner * per[d] + index[d] % per[d];
+    }
+    return shard * inner_per_shard + inner;
+  };
   for (size_t i = 0; i < call.crops.size(); ++i) {
     absl::Status s = ValidateCrop(call.crops[i], array_.metadata().shape);
     if (s.ok()) s = CheckOutput(call.crops[i], call.outputs[i], elem);
@@ -222,30 +248,29 @@ void CropReader::PlanUnits(Call& call) {
     }
     call.slices[i] = PlanCrop(call.crops[i], read_chunk_shape_);
     for (size_t j = 0; j < call.slices[i].size(); ++j) {
-      needs.emplace_back(Linear(call.slices[i][j].chunk_index, read_grid_shape_),
-                         static_cast<uint32_t>(i), static_cast<uint32_t>(j));
+      needs.push_back({key_of(call.slices[i][j].chunk_index), uint64_t{i} << 32 | j});
     }
   }
   std::sort(needs.begin(), needs.end());
-  std::unordered_map<uint64_t, uint32_t> shard_of_linear;
   call.uses.reserve(needs.size());
   for (size_t k = 0; k < needs.size(); ++k) {
-    const auto [chunk, crop, slice] = needs[k];
-    if (k == 0 || std::get<0>(needs[k - 1]) != chunk) {
+    const uint32_t crop = static_cast<uint32_t>(needs[k].crop_slice >> 32);
+    const uint32_t slice = static_cast<uint32_t>(needs[k].crop_slice);
+    if (k == 0 || needs[k - 1].key != needs[k].key) {
       Unit u;
       u.index = call.slices[crop][slice].chunk_index;
       u.first_use = static_cast<uint32_t>(call.uses.size());
       if (sharding_ != nullptr) {
-        ShardLocation loc = LocateInShard(u.index, sharding_->chunks_per_shard());
-        u.inner_number = loc.inner_number;
-        const uint64_t shard_linear = Linear(loc.shard_index, array_.grid().grid_shape());
-        auto [it, added] = shard_of_linear.emplace(shard_linear, call.shards.size());
-        if (added) {
+        u.inner_number = needs[k].key % inner_per_shard;
+        const uint64_t shard_linear = needs[k].key / inner_per_shard;
+        // Sorted by key: a shard's units are one run.
+        if (call.shards.empty() || call.shards.back().linear != shard_linear) {
           call.shards.emplace_back();
-          call.shards.back().index = std::move(loc.shard_index);
+          call.shards.back().index =
+              LocateInShard(u.index, sharding_->chunks_per_shard()).shard_index;
           call.shards.back().linear = shard_linear;
         }
-        u.shard = it->second;
+        u.shard = static_cast<uint32_t>(call.shards.size() - 1);
       }
       call.units.push_back(std::move(u));
     }
@@ -413,12 +438,16 @@ void CropReader::PrepareRequests(Call& call) {
     call.to_read.push_back(u);
   }
   if (sharding_ != nullptr) {
-    // Inner chunks of one shard in file order, so the engine can merge near ranges.
-    std::stable_sort(call.to_read.begin(), call.to_read.end(), [&](uint32_t a, uint32_t b) {
+    // Inner chunks of one shard in file order, so the engine can merge near ranges. Units come
+    // shard by shard in inner-chunk order, which is file order for shards written in order.
+    auto file_order = [&](uint32_t a, uint32_t b) {
       const engine::ReadRequest& x = call.units[a].request;
       const engine::ReadRequest& y = call.units[b].request;
       return std::tie(x.source, x.offset_bytes) < std::tie(y.source, y.offset_bytes);
-    });
+    };
+    if (!std::is_sorted(call.to_read.begin(), call.to_read.end(), file_order)) {
+      std::stable_sort(call.to_read.begin(), call.to_read.end(), file_order);
+    }
   }
 }
 

@@ -17,6 +17,45 @@ void CopyRow(const std::byte* src, int64_t src_stride, std::byte* dst, int64_t d
   }
 }
 
+// Rows of `n` bytes, lo < n <= 2 * lo, each copied as two overlapping constant-size moves (the
+// first and the last `lo` bytes): no call, no byte loop, whatever n is in that range.
+template <size_t Lo>
+void CopyRowsOverlapping(const std::byte* src, int64_t src_row, std::byte* dst, int64_t dst_row,
+                         uint64_t rows, size_t n) {
+  for (uint64_t r = 0; r < rows; ++r) {
+    std::memcpy(dst, src, Lo);
+    std::memcpy(dst + n - Lo, src + n - Lo, Lo);
+    src += src_row;
+    dst += dst_row;
+  }
+}
+
+// `rows` rows of `n` contiguous bytes; false when n is outside what this handles (1..256).
+bool CopySmallRows(const std::byte* src, int64_t src_row, std::byte* dst, int64_t dst_row,
+                   uint64_t rows, size_t n) {
+  switch (n) {
+    case 1: CopyRow<1>(src, src_row, dst, dst_row, rows); return true;
+    case 2: CopyRow<2>(src, src_row, dst, dst_row, rows); return true;
+    case 4: CopyRow<4>(src, src_row, dst, dst_row, rows); return true;
+    case 8: CopyRow<8>(src, src_row, dst, dst_row, rows); return true;
+    case 16: CopyRow<16>(src, src_row, dst, dst_row, rows); return true;
+    case 32: CopyRow<32>(src, src_row, dst, dst_row, rows); return true;
+    case 64: CopyRow<64>(src, src_row, dst, dst_row, rows); return true;
+    case 128: CopyRow<128>(src, src_row, dst, dst_row, rows); return true;
+    case 256: CopyRow<256>(src, src_row, dst, dst_row, rows); return true;
+    default: break;
+  }
+  if (n == 0 || n > 256) return false;
+  if (n > 128) CopyRowsOverlapping<128>(src, src_row, dst, dst_row, rows, n);
+  else if (n > 64) CopyRowsOverlapping<64>(src, src_row, dst, dst_row, rows, n);
+  else if (n > 32) CopyRowsOverlapping<32>(src, src_row, dst, dst_row, rows, n);
+  else if (n > 16) CopyRowsOverlapping<16>(src, src_row, dst, dst_row, rows, n);
+  else if (n > 8) CopyRowsOverlapping<8>(src, src_row, dst, dst_row, rows, n);
+  else if (n > 4) CopyRowsOverlapping<4>(src, src_row, dst, dst_row, rows, n);
+  else if (n > 2) CopyRowsOverlapping<2>(src, src_row, dst, dst_row, rows, n);
+  return true;
+}
+
 void CopyRowAny(const std::byte* src, int64_t src_stride, std::byte* dst, int64_t dst_stride,
                 uint64_t count, size_t size) {
   if (src_stride == static_cast<int64_t>(size) && dst_stride == static_cast<int64_t>(size)) {
@@ -82,28 +121,17 @@ void CopyStrided(const std::byte* src, std::span<const int64_t> src_strides, std
   }
   const size_t last = n.size() - 1;
   if (last == 0) return CopyRowAny(src, ss[0], dst, ds[0], n[0], size);
-  // The two innermost dimensions are one block of rows. Rows contiguous on both sides, of a few
-  // fixed sizes, copy with a constant-size memcpy (a few vector moves) instead of a call each.
+  // The two innermost dimensions are one block of rows. Rows contiguous on both sides and at
+  // most 256 bytes long copy with constant-size moves (CopySmallRows) instead of a call each.
   const int64_t elem = static_cast<int64_t>(size);
   const uint64_t rows = n[last - 1];
   const int64_t src_row = ss[last - 1], dst_row = ds[last - 1];
-  void (*fixed_rows)(const std::byte*, int64_t, std::byte*, int64_t, uint64_t) = nullptr;
-  if (ss[last] == elem && ds[last] == elem) {
-    switch (n[last] * size) {
-      case 16: fixed_rows = &CopyRow<16>; break;
-      case 32: fixed_rows = &CopyRow<32>; break;
-      case 64: fixed_rows = &CopyRow<64>; break;
-      case 128: fixed_rows = &CopyRow<128>; break;
-      case 256: fixed_rows = &CopyRow<256>; break;
-      default: break;
-    }
-  }
+  const bool small_rows = ss[last] == elem && ds[last] == elem && n[last] * size <= 256;
   // Odometer over the dimensions outside the block.
   absl::InlinedVector<uint64_t, 8> index(n.size(), 0);
   while (true) {
-    if (fixed_rows != nullptr) {
-      fixed_rows(src, src_row, dst, dst_row, rows);
-    } else {
+    if (!small_rows ||
+        !CopySmallRows(src, src_row, dst, dst_row, rows, n[last] * size)) {
       for (uint64_t r = 0; r < rows; ++r) {
         CopyRowAny(src + static_cast<int64_t>(r) * src_row, ss[last],
                    dst + static_cast<int64_t>(r) * dst_row, ds[last], n[last], size);

@@ -4,7 +4,7 @@
 // placing a chunk's in-bounds part into a caller's output. Strides are in bytes and may be any
 // value (including ones that walk dimensions in a permuted order). Dimensions contiguous on both
 // sides merge; the innermost is copied with one memcpy per row when both sides are contiguous
-// there (a constant-size one for rows of 16 to 256 bytes). No allocation up to rank 8.
+// there (rows of up to 256 bytes with inline constant-size moves). No allocation up to rank 8.
 //
 //   // Copy a 2x3 block of float32 from a row-major 4x5 array into a row-major 2x3 buffer.
 //   CopyStrided(src + (1 * 5 + 2) * 4, {20, 4}, dst, {12, 4}, {2, 3}, 4);

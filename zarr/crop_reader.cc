@@ -441,9 +441,9 @@ void CropReader::PrepareRequests(Call& call) {
     // Inner chunks of one shard in file order, so the engine can merge near ranges. Units come
     // shard by shard in inner-chunk order, which is file order for shards written in order.
     auto file_order = [&](uint32_t a, uint32_t b) {
-      const engine::ReadRequest& x = call.units[a].request;
-      const engine::ReadRequest& y = call.units[b].request;
-      return std::tie(x.source, x.offset_bytes) < std::tie(y.source, y.offset_bytes);
+      const Unit& x = call.units[a];
+      const Unit& y = call.units[b];
+      return std::tie(x.shard, x.request.offset_bytes) < std::tie(y.shard, y.request.offset_bytes);
     };
     if (!std::is_sorted(call.to_read.begin(), call.to_read.end(), file_order)) {
       std::stable_sort(call.to_read.begin(), call.to_read.end(), file_order);

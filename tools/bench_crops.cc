@@ -11,6 +11,8 @@
 //   --cache-mib N  decoded-chunk cache (LRU) kept across calls; 0 (default): off
 //   --group N      crops per ReadCrops call; output memory is one group's crops
 //   --direct       O_DIRECT reads: every read goes to the device (cold), whatever is cached
+//   --map          copy uncompressed inner chunks already in the page cache straight from a
+//                  mapping of their shard (CropReaderOptions::map_resident)
 //   --iolog FILE   also write the stored byte ranges the crops read as a fio iolog
 //   --warmup       read every crop once, untimed, first (page cache warm)
 //   --ceiling      also measure the whole-chunk decode ceiling: one thread decodes (from memory)
@@ -62,6 +64,7 @@ struct BenchCropsArgs {
   uint64_t cache_mib = 0;
   uint64_t group = 500;
   bool direct = false;
+  bool map = false;
   std::string iolog;
   bool warmup = false;
   bool checksum = false;
@@ -269,6 +272,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   opt.budget_bytes = a.budget_mib << 20;
   opt.chunk_cache_bytes = a.cache_mib << 20;
   opt.engine.direct_io = a.direct;
+  opt.map_resident = a.map;
   auto reader = zarr::CropReader::Create(**array, opt);
   if (!reader.ok()) Fail(reader.status().ToString());
 
@@ -328,13 +332,15 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   const double n = static_cast<double>(crops.size());
   const double chunks = static_cast<double>(after.chunks_decoded - before.chunks_decoded);
   const uint64_t read = after.bytes_read - before.bytes_read;
+  const uint64_t mapped = after.chunks_mapped - before.chunks_mapped;
   const double out_bytes = n * static_cast<double>(crop_bytes);
   if (a.json) {
     std::printf(
         "{\"crops\": %.0f, \"seconds\": %.6f, \"crops_per_s\": %.1f, \"out_bytes_per_s\": %.0f, "
-        "\"chunks_per_s\": %.1f, \"chunks_decoded\": %.0f, \"bytes_read\": %llu%s%s%s}\n",
+        "\"chunks_per_s\": %.1f, \"chunks_decoded\": %.0f, \"chunks_mapped\": %llu, "
+        "\"bytes_read\": %llu%s%s%s}\n",
         n, seconds, n / seconds, out_bytes / seconds, chunks / seconds, chunks,
-        static_cast<unsigned long long>(read),
+        static_cast<unsigned long long>(mapped), static_cast<unsigned long long>(read),
         a.checksum ? fmt::format(", \"sha256\": \"{}\"", hex).c_str() : "",
         a.ceiling ? fmt::format(", \"ceiling_chunks_per_s_per_core\": {:.1f}, "
                                 "\"chunks_per_crop\": {:.3f}, \"ceiling_crops_per_s\": {:.1f}",
@@ -359,6 +365,10 @@ void RunBenchCrops(const BenchCropsArgs& a) {
     }
     std::printf("stored bytes %llu read (%.1f MB/s)\n", static_cast<unsigned long long>(read),
                 static_cast<double>(read) / seconds / 1e6);
+    if (a.map) {
+      std::printf("mapped       %llu of the chunks copied from a mapping of their shard\n",
+                  static_cast<unsigned long long>(mapped));
+    }
     if (remote) PrintRemote(net);
     if (a.checksum) std::printf("sha256       %s\n", hex.c_str());
     if (a.ceiling) {
@@ -389,6 +399,8 @@ void RegisterBenchCrops(CLI::App& bench) {
                   "Decoded-chunk cache kept between calls, MiB (0: off)");
   cmd->add_option("--group", a->group, "Crops per ReadCrops call");
   cmd->add_flag("--direct", a->direct, "O_DIRECT reads (cold: no page cache)");
+  cmd->add_flag("--map", a->map,
+                "Copy uncompressed inner chunks in the page cache from a mapping of their shard");
   cmd->add_option("--iolog", a->iolog,
                   "Also write the stored byte ranges the crops read as a fio iolog (replay "
                   "with fio --read_iolog; bench/peers/cold_vs_fio.py)");

@@ -37,6 +37,19 @@ struct Unit {
   engine::ReadRequest request;
 };
 
+// Whether [offset, offset + length) of the mapped file lies in it and in pages that were resident.
+bool Resident(const MappedFile& map, const std::vector<uint8_t>& pages, uint64_t offset,
+              uint64_t length) {
+  if (pages.empty() || length == 0 || offset > map.size() || length > map.size() - offset) {
+    return false;
+  }
+  const uint64_t ps = MappedFile::page_size();
+  for (uint64_t p = offset / ps; p <= (offset + length - 1) / ps; ++p) {
+    if ((pages[p] & 1) == 0) return false;
+  }
+  return true;
+}
+
 uint64_t Linear(std::span<const uint64_t> index, std::span<const uint64_t> grid_shape) {
   uint64_t n = 0;
   for (size_t d = 0; d < index.size(); ++d) n = n * grid_shape[d] + index[d];
@@ -54,6 +67,8 @@ struct CropReader::ShardInfo {
   bool needed = true;  // some unit of the shard was not served from the cache
   absl::Status status;
   std::vector<ShardIndexEntry> entries;
+  std::shared_ptr<MappedFile> map;  // map_resident: the shard's mapping, if made
+  std::vector<uint8_t> resident;    // its pages in memory when the call began (mincore)
 };
 
 struct CropReader::Call {
@@ -64,6 +79,8 @@ struct CropReader::Call {
   std::vector<Unit> units;
   std::vector<ShardInfo> shards;
   std::vector<uint32_t> to_read;  // units with a request, in submission order
+  std::vector<uint32_t> mapped;   // units copied from their shard's mapping instead
+  uint64_t mapped_bytes = 0;      // sizes of the shards this call maps
   std::mutex mu;
   std::condition_variable cv;
   std::vector<absl::Status> status;  // guarded by mu once reads are in flight
@@ -112,6 +129,9 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   if (options.chunk_cache_bytes > 0) {
     chunk_cache_ = std::make_unique<ChunkCache>(options.chunk_cache_bytes);
   }
+  map_resident_ = options.map_resident && !options.engine.direct_io && sharding_ != nullptr &&
+                  chunk_cache_ == nullptr && sharding_->inner_chain().IsIdentity() &&
+                  dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
   pool_ = std::make_unique<WorkerPool>(options.threads);
 }
 
@@ -158,6 +178,7 @@ CropReadStats CropReader::stats() const {
   s.bytes_read += chunk_bytes_read_.load(std::memory_order_relaxed);
   s.chunks_filled += chunks_filled_.load(std::memory_order_relaxed);
   s.chunks_cached += chunks_cached_.load(std::memory_order_relaxed);
+  s.chunks_mapped += chunks_mapped_.load(std::memory_order_relaxed);
   s.chunks_direct += chunks_direct_.load(std::memory_order_relaxed);
   s.chunks_range_decoded += chunks_range_decoded_.load(std::memory_order_relaxed);
   s.bytes_decompressed += bytes_decompressed_.load(std::memory_order_relaxed);
@@ -202,6 +223,7 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
   if (chunk_cache_ != nullptr) ServeFromCache(call);
   if (sharding_ != nullptr) OpenShards(call);
   PrepareRequests(call);
+  AssembleMapped(call);
   RunRounds(call);
   for (const ShardInfo& s : call.shards) {
     if (s.source != engine::kInvalidSource) engine_->CloseSource(s.source).IgnoreError();
@@ -309,6 +331,7 @@ void CropReader::OpenShards(Call& call) {
       continue;
     }
     s.source = *src;
+    if (map_resident_) MapShard(call, s);
     const std::vector<ShardIndexEntry>* hit =
         objects_ && s.size_bytes == 0 ? nullptr : index_cache_.Find(s.linear, s.size_bytes);
     if (hit != nullptr) {
@@ -410,6 +433,7 @@ void CropReader::PrepareRequests(Call& call) {
   // of the chunk fits in, and fall back to a whole-file read when the bound was reached.
   const uint64_t chunk_bytes = array_.chunk_size_bytes();
   const uint64_t bound = chunk_bytes + chunk_bytes / 4 + (64 << 10);
+  const uint64_t inner_bytes = ShapeProduct(read_chunk_shape_) * array_.data_type().size_bytes();
   for (uint32_t u = 0; u < call.units.size(); ++u) {
     Unit& unit = call.units[u];
     if (unit.cached) continue;
@@ -424,6 +448,11 @@ void CropReader::PrepareRequests(Call& call) {
         continue;
       }
       const ShardIndexEntry& e = s.entries[unit.inner_number];
+      if (s.map != nullptr && e.length_bytes == inner_bytes &&
+          Resident(*s.map, s.resident, e.offset_bytes, e.length_bytes)) {
+        call.mapped.push_back(u);
+        continue;
+      }
       unit.request = {.source = s.source, .offset_bytes = e.offset_bytes,
                       .length_bytes = e.length_bytes, .tag = u};
     } else {
@@ -621,6 +650,81 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
   if (cached != nullptr) {
     chunk_cache_->Insert(Linear(unit.index, read_grid_shape_), std::move(cached));
   }
+}
+
+void CropReader::MapShard(Call& call, ShardInfo& s) {
+  // Within the budget, counting every shard this call maps (they stay mapped until it ends).
+  if (s.size_bytes == 0 || call.mapped_bytes + s.size_bytes > options_.budget_bytes) return;
+  auto it = mapped_.find(s.linear);
+  if (it != mapped_.end() && it->second.file->size() != s.size_bytes) {  // changed: map anew
+    mapped_bytes_ -= it->second.file->size();
+    mapped_lru_.erase(it->second.lru);
+    mapped_.erase(it);
+    it = mapped_.end();
+  }
+  if (it == mapped_.end()) {
+    const auto& dir = static_cast<const DirectoryStore&>(array_.store());
+    absl::StatusOr<std::shared_ptr<MappedFile>> m =
+        MappedFile::Open(dir.PathOf(array_.StoreKey(s.index)));
+    // Not mappable, or changed since its size was taken: the engine reads it (and reports).
+    if (!m.ok() || (*m)->size() != s.size_bytes) return;
+    while (mapped_bytes_ + s.size_bytes > options_.budget_bytes && !mapped_lru_.empty()) {
+      auto old = mapped_.find(mapped_lru_.back());
+      mapped_bytes_ -= old->second.file->size();
+      mapped_.erase(old);
+      mapped_lru_.pop_back();
+    }
+    mapped_lru_.push_front(s.linear);
+    it = mapped_.emplace(s.linear, MappedShard{std::move(*m), mapped_lru_.begin()}).first;
+    mapped_bytes_ += s.size_bytes;
+  } else {
+    mapped_lru_.splice(mapped_lru_.begin(), mapped_lru_, it->second.lru);
+  }
+  s.map = it->second.file;
+  s.resident = s.map->Residency();
+  call.mapped_bytes += s.size_bytes;
+}
+
+void CropReader::AssembleMapped(Call& call) {
+  const size_t n = call.mapped.size();
+  if (n == 0) return;
+  // Contiguous runs of units (shard by shard) on the pool's threads and this one.
+  const size_t parts = std::min(n, pool_->size() + 1);
+  auto run = [this, &call, n, parts](size_t part) {
+    uint64_t bytes = 0;
+    for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) {
+      const uint32_t u = call.mapped[i];
+      const Unit& unit = call.units[u];
+      const ShardInfo& s = call.shards[unit.shard];
+      const ShardIndexEntry& e = s.entries[unit.inner_number];
+      const std::byte* chunk = s.map->data() + e.offset_bytes;
+      if (!GuardMappedRead([&] { AssembleUnit(call, u, chunk); })) {
+        FailUnit(call, u, absl::DataLossError(fmt::format(
+                              "inner chunk {} of {}: {} shrank while being read (bytes {}..{} "
+                              "are gone)",
+                              unit.inner_number, array_.DescribeChunk(s.index), s.map->path(),
+                              e.offset_bytes, e.offset_bytes + e.length_bytes)));
+        continue;
+      }
+      bytes += e.length_bytes;
+      chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
+      chunks_mapped_.fetch_add(1, std::memory_order_relaxed);
+    }
+    chunk_bytes_read_.fetch_add(bytes, std::memory_order_relaxed);
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t left = parts - 1;
+  for (size_t p = 1; p < parts; ++p) {
+    pool_->Post([&, p] {
+      run(p);
+      std::lock_guard<std::mutex> lock(mu);
+      if (--left == 0) cv.notify_all();
+    });
+  }
+  run(0);
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return left == 0; });
 }
 
 std::pair<size_t, size_t> CropReader::NeededRange(const Call& call, uint32_t u) const {

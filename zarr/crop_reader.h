@@ -37,6 +37,7 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <list>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,7 @@
 #include "zarr/array.h"
 #include "zarr/assembler.h"
 #include "zarr/chunk_cache.h"
+#include "zarr/mapped_file.h"
 #include "zarr/codec/sharding_codec.h"
 #include "zarr/shard_index_cache.h"
 #include "zarr/worker_pool.h"
@@ -68,6 +70,15 @@ struct CropReaderOptions {
   // Decoded chunks (inner chunks when sharded) kept between calls, LRU, bounded in bytes; for
   // workloads that revisit chunks. 0: off. Assumes the store does not change meanwhile.
   uint64_t chunk_cache_bytes = 0;
+  // Local sharded arrays whose inner chunks are stored as they are (no compression): inner
+  // chunks whose pages are all in the page cache (mincore) are copied into the crops straight
+  // from a read-only mapping of their shard, with no read, syscall or buffer in between; the
+  // others are read through the engine as usual. Shards stay mapped between calls, LRU, at
+  // most budget_bytes of them (a larger shard is not mapped). A shard that shrinks while it is
+  // mapped fails the crops that needed the lost bytes (its SIGBUS is caught, see
+  // zarr/mapped_file.h: this installs a process-wide SIGBUS handler that passes other faults
+  // on). Off by default. Ignored when engine.direct_io is set (reads must reach the device).
+  bool map_resident = false;
   engine::EngineOptions engine;            // for the reader's own engine (none was passed)
 };
 
@@ -76,7 +87,7 @@ struct CropReadStats {
   uint64_t chunks_decoded = 0;   // chunks (inner chunks when sharded) read and decoded
   uint64_t chunks_filled = 0;    // chunk slices filled because nothing was stored
   uint64_t chunks_direct = 0;    // of chunks_decoded: decoded straight into a crop's output
-  uint64_t bytes_read = 0;       // stored bytes delivered by the engine (chunks + indexes)
+  uint64_t bytes_read = 0;       // stored bytes read (chunks + indexes), mapped chunks too
   uint64_t index_reads = 0;      // shard indexes read (cache misses)
   uint64_t rounds = 0;           // engine batches submitted for chunk data
   uint64_t chunk_reads = 0;      // chunk read requests in those batches (missing files too)
@@ -87,6 +98,8 @@ struct CropReadStats {
   // what lz4 wrote (streams c-blosc stored raw are read in place and count nothing). Over
   // chunks_decoded x chunk size, the fraction of chunk bytes actually decoded.
   uint64_t bytes_decompressed = 0;
+  // Of chunks_decoded: copied from a mapping of their shard (map_resident), not read.
+  uint64_t chunks_mapped = 0;
 };
 
 class CropReader {
@@ -144,6 +157,10 @@ class CropReader {
   void AssembleUnit(Call& call, uint32_t u, const std::byte* chunk);
   // Serves the units whose chunks the cache holds; the rest still need reading.
   void ServeFromCache(Call& call);
+  // map_resident: the shard's mapping (made or reused) and which of its pages are resident.
+  void MapShard(Call& call, ShardInfo& s);
+  // Copies the units in call.mapped from their shards' mappings, on the pool and this thread.
+  void AssembleMapped(Call& call);
 
   const Array& array_;
   const CropReaderOptions options_;
@@ -160,6 +177,17 @@ class CropReader {
   std::unordered_map<uint64_t, uint64_t> object_shard_sizes_;
 
   ShardIndexCache index_cache_;  // touched only by the thread calling ReadCrops
+
+  // map_resident: shards kept mapped between calls (linear shard number -> mapping), LRU,
+  // their sizes summing to at most budget_bytes. Touched only by the thread calling ReadCrops.
+  bool map_resident_ = false;
+  struct MappedShard {
+    std::shared_ptr<MappedFile> file;
+    std::list<uint64_t>::iterator lru;
+  };
+  std::unordered_map<uint64_t, MappedShard> mapped_;
+  std::list<uint64_t> mapped_lru_;  // front: most recently used
+  uint64_t mapped_bytes_ = 0;
   std::unique_ptr<ChunkCache> chunk_cache_;  // null when options_.chunk_cache_bytes == 0
 
   mutable std::mutex stats_mu_;
@@ -172,6 +200,7 @@ class CropReader {
   std::atomic<uint64_t> chunks_range_decoded_{0};
   std::atomic<uint64_t> bytes_decompressed_{0};
   std::atomic<uint64_t> chunks_cached_{0};
+  std::atomic<uint64_t> chunks_mapped_{0};
   std::mutex call_mu_;  // one ReadCrops at a time
 
   // The async call thread, started by the first ReadCropsAsync.

@@ -254,6 +254,42 @@ TEST_P(CropReaderTest, RandomCropsMatchExpectedValuesAndReadBox) {
   }
 }
 
+// map_resident: uncompressed inner chunks in the page cache (these were just written) are
+// copied from mappings of their shards, with the same bytes; other layouts ignore the option.
+TEST_P(CropReaderTest, MappedShardsGiveTheSameBytes) {
+  const std::vector<Box> crops = RandomCrops(60, 31);
+  const Layout& l = GetParam();
+  const bool mappable = l.sharded && l.name.find("raw") != std::string::npos;
+  for (uint64_t budget : {uint64_t{1}, uint64_t{256} << 20}) {
+    SCOPED_TRACE(fmt::format("budget {}", budget));
+    CropReaderOptions o;
+    o.threads = 2;
+    o.budget_bytes = budget;
+    o.engine.io_threads = 1;
+    o.map_resident = true;
+    ASSERT_OK_AND_ASSIGN(auto reader, CropReader::Create(*array_, o));
+    for (int call = 0; call < 2; ++call) {  // the second call reuses the mappings
+      std::vector<std::vector<std::byte>> bufs;
+      std::vector<CropOutput> outs;
+      for (const Box& c : crops) bufs.emplace_back(c.NumElements() * l.elem, std::byte{0x5A});
+      for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
+      ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
+      for (size_t i = 0; i < crops.size(); ++i) {
+        ASSERT_OK(st[i]) << DescribeBox(crops[i]);
+        ASSERT_EQ(bufs[i], ExpectedCrop(crops[i])) << DescribeBox(crops[i]);
+      }
+    }
+    const CropReadStats s = reader->stats();
+    // A budget smaller than a shard maps nothing.
+    if (mappable && budget > 1) {
+      EXPECT_GT(s.chunks_mapped, 0u);
+      EXPECT_EQ(s.chunks_mapped + s.chunk_reads, s.chunks_decoded);
+    } else {
+      EXPECT_EQ(s.chunks_mapped, 0u);
+    }
+  }
+}
+
 // A list longer than group_crops streams through group by group, with the same bytes and the
 // statuses in order; async calls queue on the reader and give the same results.
 TEST_P(CropReaderTest, LongListsStreamInGroupsAndAsyncCallsMatch) {

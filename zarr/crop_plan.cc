@@ -64,18 +64,27 @@ uint64_t CountCropChunks(const Box& crop, std::span<const uint64_t> chunk_shape)
 }
 
 std::vector<ChunkSlice> PlanCrop(const Box& crop, std::span<const uint64_t> chunk_shape) {
+  std::vector<ChunkSlice> slices;
+  PlanCrop(crop, chunk_shape, slices);
+  return slices;
+}
+
+void PlanCrop(const Box& crop, std::span<const uint64_t> chunk_shape,
+              std::vector<ChunkSlice>& out) {
   const size_t ndim = chunk_shape.size();
   DimVector first(ndim), last(ndim);
   for (size_t d = 0; d < ndim; ++d) {
     first[d] = crop.origin[d] / chunk_shape[d];
     last[d] = (crop.origin[d] + crop.shape[d] - 1) / chunk_shape[d];
   }
-  std::vector<ChunkSlice> slices;
-  slices.reserve(CountCropChunks(crop, chunk_shape));
+  // Slots kept from an earlier plan are overwritten in place (their DimVectors keep their
+  // storage); only a longer plan adds slots.
+  const size_t count = CountCropChunks(crop, chunk_shape);
+  out.resize(count);
   DimVector idx = first;
-  while (true) {
-    ChunkSlice s;
-    s.chunk_index = idx;
+  for (size_t k = 0; k < count; ++k) {
+    ChunkSlice& s = out[k];
+    s.chunk_index.assign(idx.begin(), idx.end());
     s.in_chunk.resize(ndim);
     s.in_crop.resize(ndim);
     s.extent.resize(ndim);
@@ -87,15 +96,12 @@ std::vector<ChunkSlice> PlanCrop(const Box& crop, std::span<const uint64_t> chun
       s.in_crop[d] = b0 - crop.origin[d];
       s.extent[d] = b1 - b0;
     }
-    slices.push_back(std::move(s));
     size_t d = ndim;
     while (d-- > 0) {
       if (++idx[d] <= last[d]) break;
       idx[d] = first[d];
     }
-    if (d == static_cast<size_t>(-1)) break;
   }
-  return slices;
 }
 
 ShardLocation LocateInShard(std::span<const uint64_t> inner_index,

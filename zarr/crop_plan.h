@@ -55,6 +55,10 @@ absl::Status ValidateCrop(const Box& crop, std::span<const uint64_t> array_shape
 
 // The slices of a valid crop (ValidateCrop passed) on the grid of `chunk_shape`.
 std::vector<ChunkSlice> PlanCrop(const Box& crop, std::span<const uint64_t> chunk_shape);
+// The same into `out` (cleared first), reusing its memory: no allocation once it has held a
+// plan as large, for up to four dimensions.
+void PlanCrop(const Box& crop, std::span<const uint64_t> chunk_shape,
+              std::vector<ChunkSlice>& out);
 
 // Number of chunks PlanCrop would return, without building them.
 uint64_t CountCropChunks(const Box& crop, std::span<const uint64_t> chunk_shape);

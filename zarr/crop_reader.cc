@@ -88,6 +88,25 @@ struct CropReader::Call {
   // wakes RunRounds only when the bytes fall back under the budget or the last unit is done.
   uint64_t inflight_bytes = 0;       // guarded by mu
   size_t pending = 0;                // guarded by mu
+  // Planning scratch: (chunk key, crop << 32 | slice) pairs.
+  std::vector<std::pair<uint64_t, uint64_t>> needs;
+
+  // Empties the call for the next group, keeping the vectors' memory (the per-crop slice lists
+  // too: PlanCrop overwrites them in place).
+  void Reset() {
+    crops = {};
+    outputs = {};
+    uses.clear();
+    units.clear();
+    shards.clear();
+    to_read.clear();
+    mapped.clear();
+    mapped_bytes = 0;
+    status.clear();
+    inflight_bytes = 0;
+    pending = 0;
+    needs.clear();
+  }
 };
 
 absl::StatusOr<std::unique_ptr<CropReader>> CropReader::Create(const Array& array,
@@ -215,7 +234,11 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadCrops(
 
 absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
     std::span<const Box> crops, std::span<const CropOutput> outputs) {
-  Call call;
+  // The plan's vectors keep their memory from one group to the next (no fresh pages to fault
+  // in per group); the call thread is the only user.
+  if (spare_call_ == nullptr) spare_call_ = std::make_unique<Call>();
+  Call& call = *spare_call_;
+  call.Reset();
   call.crops = crops;
   call.outputs = outputs;
   call.status.assign(crops.size(), absl::OkStatus());
@@ -228,24 +251,20 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
   for (const ShardInfo& s : call.shards) {
     if (s.source != engine::kInvalidSource) engine_->CloseSource(s.source).IgnoreError();
   }
-  return std::move(call.status);
+  std::vector<absl::Status> status = std::move(call.status);
+  call.Reset();
+  return status;
 }
 
 void CropReader::PlanUnits(Call& call) {
   const size_t elem = array_.data_type().size_bytes();
   const size_t ndim = read_chunk_shape_.size();
-  call.slices.resize(call.crops.size());
+  if (call.slices.size() < call.crops.size()) call.slices.resize(call.crops.size());
   // One entry per (crop, chunk) pair, sorted by the chunk's key: the chunk's C-order number on
   // the read grid, or for sharded arrays its shard's number times the inner chunks per shard
   // plus its number inside the shard, so that units come out shard by shard in file order.
-  struct Need {
-    uint64_t key;
-    uint64_t crop_slice;  // crop << 32 | slice
-    bool operator<(const Need& o) const {
-      return key != o.key ? key < o.key : crop_slice < o.crop_slice;
-    }
-  };
-  std::vector<Need> needs;
+  // Paired with crop << 32 | slice.
+  std::vector<std::pair<uint64_t, uint64_t>>& needs = call.needs;
   uint64_t inner_per_shard = 1;
   if (sharding_ != nullptr) {
     for (uint64_t c : sharding_->chunks_per_shard()) inner_per_shard *= c;
@@ -266,25 +285,31 @@ void CropReader::PlanUnits(Call& call) {
     if (s.ok()) s = CheckOutput(call.crops[i], call.outputs[i], elem);
     if (!s.ok()) {
       call.status[i] = WithPrefix(s, array_.Describe());
+      call.slices[i].clear();
       continue;
     }
-    call.slices[i] = PlanCrop(call.crops[i], read_chunk_shape_);
+    PlanCrop(call.crops[i], read_chunk_shape_, call.slices[i]);
     for (size_t j = 0; j < call.slices[i].size(); ++j) {
-      needs.push_back({key_of(call.slices[i][j].chunk_index), uint64_t{i} << 32 | j});
+      needs.emplace_back(key_of(call.slices[i][j].chunk_index), uint64_t{i} << 32 | j);
     }
   }
   std::sort(needs.begin(), needs.end());
   call.uses.reserve(needs.size());
+  size_t num_units = 0;
   for (size_t k = 0; k < needs.size(); ++k) {
-    const uint32_t crop = static_cast<uint32_t>(needs[k].crop_slice >> 32);
-    const uint32_t slice = static_cast<uint32_t>(needs[k].crop_slice);
-    if (k == 0 || needs[k - 1].key != needs[k].key) {
+    num_units += k == 0 || needs[k - 1].first != needs[k].first;
+  }
+  call.units.reserve(num_units);
+  for (size_t k = 0; k < needs.size(); ++k) {
+    const uint32_t crop = static_cast<uint32_t>(needs[k].second >> 32);
+    const uint32_t slice = static_cast<uint32_t>(needs[k].second);
+    if (k == 0 || needs[k - 1].first != needs[k].first) {
       Unit u;
       u.index = call.slices[crop][slice].chunk_index;
       u.first_use = static_cast<uint32_t>(call.uses.size());
       if (sharding_ != nullptr) {
-        u.inner_number = needs[k].key % inner_per_shard;
-        const uint64_t shard_linear = needs[k].key / inner_per_shard;
+        u.inner_number = needs[k].first % inner_per_shard;
+        const uint64_t shard_linear = needs[k].first / inner_per_shard;
         // Sorted by key: a shard's units are one run.
         if (call.shards.empty() || call.shards.back().linear != shard_linear) {
           call.shards.emplace_back();

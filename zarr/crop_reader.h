@@ -177,6 +177,7 @@ class CropReader {
   std::unordered_map<uint64_t, uint64_t> object_shard_sizes_;
 
   ShardIndexCache index_cache_;  // touched only by the thread calling ReadCrops
+  std::unique_ptr<Call> spare_call_;  // the plan's memory, reused by each group (call thread)
 
   // map_resident: shards kept mapped between calls (linear shard number -> mapping), LRU,
   // their sizes summing to at most budget_bytes. Touched only by the thread calling ReadCrops.

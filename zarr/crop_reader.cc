@@ -737,9 +737,13 @@ void CropReader::AssembleMapped(Call& call) {
     }
     chunk_bytes_read_.fetch_add(bytes, std::memory_order_relaxed);
   };
+  RunParts(parts, run);
+}
+
+void CropReader::RunParts(size_t parts, absl::FunctionRef<void(size_t)> run) {
   std::mutex mu;
   std::condition_variable cv;
-  size_t left = parts - 1;
+  size_t left = parts > 0 ? parts - 1 : 0;
   for (size_t p = 1; p < parts; ++p) {
     pool_->Post([&, p] {
       run(p);
@@ -747,7 +751,7 @@ void CropReader::AssembleMapped(Call& call) {
       if (--left == 0) cv.notify_all();
     });
   }
-  run(0);
+  if (parts > 0) run(0);
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return left == 0; });
 }

@@ -47,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "zarr/array.h"
@@ -161,6 +162,9 @@ class CropReader {
   void MapShard(Call& call, ShardInfo& s);
   // Copies the units in call.mapped from their shards' mappings, on the pool and this thread.
   void AssembleMapped(Call& call);
+  // run(0) .. run(parts - 1): part 0 on this thread, the others on the pool; returns when all
+  // are done.
+  void RunParts(size_t parts, absl::FunctionRef<void(size_t)> run);
 
   const Array& array_;
   const CropReaderOptions options_;

@@ -11,8 +11,9 @@
 //   --cache-mib N  decoded-chunk cache (LRU) kept across calls; 0 (default): off
 //   --group N      crops per ReadCrops call; output memory is one group's crops
 //   --direct       O_DIRECT reads: every read goes to the device (cold), whatever is cached
-//   --map          copy uncompressed inner chunks already in the page cache straight from a
-//                  mapping of their shard (CropReaderOptions::map_resident)
+//   --no-map       read every uncompressed inner chunk through the engine, also those already
+//                  in the page cache (which by default are copied from a mapping of their
+//                  shard: CropReaderOptions::map_resident)
 //   --iolog FILE   also write the stored byte ranges the crops read as a fio iolog
 //   --warmup       read every crop once, untimed, first (page cache warm)
 //   --ceiling      also measure the whole-chunk decode ceiling: one thread decodes (from memory)
@@ -64,7 +65,7 @@ struct BenchCropsArgs {
   uint64_t cache_mib = 0;
   uint64_t group = 500;
   bool direct = false;
-  bool map = false;
+  bool no_map = false;
   std::string iolog;
   bool warmup = false;
   bool checksum = false;
@@ -272,7 +273,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   opt.budget_bytes = a.budget_mib << 20;
   opt.chunk_cache_bytes = a.cache_mib << 20;
   opt.engine.direct_io = a.direct;
-  opt.map_resident = a.map;
+  opt.map_resident = !a.no_map;
   auto reader = zarr::CropReader::Create(**array, opt);
   if (!reader.ok()) Fail(reader.status().ToString());
 
@@ -365,7 +366,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
     }
     std::printf("stored bytes %llu read (%.1f MB/s)\n", static_cast<unsigned long long>(read),
                 static_cast<double>(read) / seconds / 1e6);
-    if (a.map) {
+    if (mapped > 0) {
       std::printf("mapped       %llu of the chunks copied from a mapping of their shard\n",
                   static_cast<unsigned long long>(mapped));
     }
@@ -399,8 +400,9 @@ void RegisterBenchCrops(CLI::App& bench) {
                   "Decoded-chunk cache kept between calls, MiB (0: off)");
   cmd->add_option("--group", a->group, "Crops per ReadCrops call");
   cmd->add_flag("--direct", a->direct, "O_DIRECT reads (cold: no page cache)");
-  cmd->add_flag("--map", a->map,
-                "Copy uncompressed inner chunks in the page cache from a mapping of their shard");
+  cmd->add_flag("--no-map", a->no_map,
+                "Read uncompressed inner chunks in the page cache through the engine too, not "
+                "from a mapping of their shard");
   cmd->add_option("--iolog", a->iolog,
                   "Also write the stored byte ranges the crops read as a fio iolog (replay "
                   "with fio --read_iolog; bench/peers/cold_vs_fio.py)");

@@ -725,10 +725,11 @@ void CropReader::AssembleMapped(Call& call) {
       const std::byte* chunk = s.map->data() + e.offset_bytes;
       if (!GuardMappedRead([&] { AssembleUnit(call, u, chunk); })) {
         FailUnit(call, u, absl::DataLossError(fmt::format(
-                              "inner chunk {} of {}: {} shrank while being read (bytes {}..{} "
-                              "are gone)",
-                              unit.inner_number, array_.DescribeChunk(s.index), s.map->path(),
-                              e.offset_bytes, e.offset_bytes + e.length_bytes)));
+                              "inner chunk {} of {}: bytes {}..{} of {} could not be read "
+                              "through its mapping (the file shrank while being read, or the "
+                              "page could not be read back)",
+                              unit.inner_number, array_.DescribeChunk(s.index), e.offset_bytes,
+                              e.offset_bytes + e.length_bytes, s.map->path())));
         continue;
       }
       bytes += e.length_bytes;

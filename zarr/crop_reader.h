@@ -76,10 +76,10 @@ struct CropReaderOptions {
   // from a read-only mapping of their shard, with no read, syscall or buffer in between; the
   // others are read through the engine as usual. Shards stay mapped between calls, LRU, at
   // most budget_bytes of them (a larger shard is not mapped). A shard that shrinks while it is
-  // mapped fails the crops that needed the lost bytes (its SIGBUS is caught, see
-  // zarr/mapped_file.h: this installs a process-wide SIGBUS handler that passes other faults
-  // on). Off by default. Ignored when engine.direct_io is set (reads must reach the device).
-  bool map_resident = false;
+  // mapped fails the crops that needed the lost bytes: the SIGBUS is caught (zarr/mapped_file.h;
+  // the first mapped copy installs a process-wide SIGBUS handler that passes other faults on).
+  // Ignored when engine.direct_io is set (reads must reach the device) or with a chunk cache.
+  bool map_resident = true;
   engine::EngineOptions engine;            // for the reader's own engine (none was passed)
 };
 

@@ -1,6 +1,7 @@
 #include "zarr/crop_reader.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <tuple>
@@ -713,10 +714,11 @@ void CropReader::MapShard(Call& call, ShardInfo& s) {
 void CropReader::AssembleMapped(Call& call) {
   const size_t n = call.mapped.size();
   if (n == 0) return;
-  // Contiguous runs of units (shard by shard) on the pool's threads and this one.
-  const size_t parts = std::min(n, pool_->size() + 1);
+  // Contiguous runs of units (shard by shard), a few hundred each, taken in turn by the pool's
+  // threads and this one.
+  const size_t parts = std::clamp<size_t>(n / 256, 1, 256);
   auto run = [this, &call, n, parts](size_t part) {
-    uint64_t bytes = 0;
+    uint64_t bytes = 0, done = 0;
     for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) {
       const uint32_t u = call.mapped[i];
       const Unit& unit = call.units[u];
@@ -733,26 +735,32 @@ void CropReader::AssembleMapped(Call& call) {
         continue;
       }
       bytes += e.length_bytes;
-      chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
-      chunks_mapped_.fetch_add(1, std::memory_order_relaxed);
+      ++done;
     }
+    chunks_decoded_.fetch_add(done, std::memory_order_relaxed);
+    chunks_mapped_.fetch_add(done, std::memory_order_relaxed);
     chunk_bytes_read_.fetch_add(bytes, std::memory_order_relaxed);
   };
   RunParts(parts, run);
 }
 
 void CropReader::RunParts(size_t parts, absl::FunctionRef<void(size_t)> run) {
+  std::atomic<size_t> next{0};
+  auto take = [&] {
+    for (size_t p; (p = next.fetch_add(1, std::memory_order_relaxed)) < parts;) run(p);
+  };
+  const size_t helpers = std::min(parts, pool_->size() + 1) - 1;
   std::mutex mu;
   std::condition_variable cv;
-  size_t left = parts > 0 ? parts - 1 : 0;
-  for (size_t p = 1; p < parts; ++p) {
-    pool_->Post([&, p] {
-      run(p);
+  size_t left = helpers;
+  for (size_t h = 0; h < helpers; ++h) {
+    pool_->Post([&] {
+      take();
       std::lock_guard<std::mutex> lock(mu);
       if (--left == 0) cv.notify_all();
     });
   }
-  if (parts > 0) run(0);
+  take();
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return left == 0; });
 }

@@ -162,7 +162,7 @@ class CropReader {
   void MapShard(Call& call, ShardInfo& s);
   // Copies the units in call.mapped from their shards' mappings, on the pool and this thread.
   void AssembleMapped(Call& call);
-  // run(0) .. run(parts - 1): part 0 on this thread, the others on the pool; returns when all
+  // run(0) .. run(parts - 1), taken in turn by this thread and the pool's; returns when all
   // are done.
   void RunParts(size_t parts, absl::FunctionRef<void(size_t)> run);
 

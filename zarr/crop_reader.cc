@@ -51,6 +51,30 @@ bool Resident(const MappedFile& map, const std::vector<uint8_t>& pages, uint64_t
   return true;
 }
 
+// Sorts (key, value) pairs by key, stably: LSD radix with 11-bit digits, as many passes as the
+// largest key needs. Pairs pushed in value order come out as std::sort would order them.
+void SortByKey(std::vector<std::pair<uint64_t, uint64_t>>& v,
+               std::vector<std::pair<uint64_t, uint64_t>>& scratch) {
+  if (v.size() < 512) {
+    std::stable_sort(v.begin(), v.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    return;
+  }
+  uint64_t max_key = 0;
+  for (const auto& p : v) max_key = std::max(max_key, p.first);
+  scratch.resize(v.size());
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  std::vector<size_t> count(kBuckets + 1);
+  for (int shift = 0; shift < 64 && (max_key >> shift) != 0; shift += kBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const auto& p : v) ++count[((p.first >> shift) & (kBuckets - 1)) + 1];
+    for (size_t b = 1; b <= kBuckets; ++b) count[b] += count[b - 1];
+    for (const auto& p : v) scratch[count[(p.first >> shift) & (kBuckets - 1)]++] = p;
+    v.swap(scratch);
+  }
+}
+
 uint64_t Linear(std::span<const uint64_t> index, std::span<const uint64_t> grid_shape) {
   uint64_t n = 0;
   for (size_t d = 0; d < index.size(); ++d) n = n * grid_shape[d] + index[d];
@@ -89,8 +113,9 @@ struct CropReader::Call {
   // wakes RunRounds only when the bytes fall back under the budget or the last unit is done.
   uint64_t inflight_bytes = 0;       // guarded by mu
   size_t pending = 0;                // guarded by mu
-  // Planning scratch: (chunk key, crop << 32 | slice) pairs.
-  std::vector<std::pair<uint64_t, uint64_t>> needs;
+  // Planning scratch: (chunk key, crop << 32 | slice) pairs, in (crop, slice) order until
+  // sorted by key.
+  std::vector<std::pair<uint64_t, uint64_t>> needs, sort_scratch;
 
   // Empties the call for the next group, keeping the vectors' memory (the per-crop slice lists
   // too: PlanCrop overwrites them in place).
@@ -294,7 +319,7 @@ void CropReader::PlanUnits(Call& call) {
       needs.emplace_back(key_of(call.slices[i][j].chunk_index), uint64_t{i} << 32 | j);
     }
   }
-  std::sort(needs.begin(), needs.end());
+  SortByKey(needs, call.sort_scratch);
   call.uses.reserve(needs.size());
   size_t num_units = 0;
   for (size_t k = 0; k < needs.size(); ++k) {

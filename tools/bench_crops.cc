@@ -11,6 +11,8 @@
 //   --cache-mib N  decoded-chunk cache (LRU) kept across calls; 0 (default): off
 //   --group N      crops per ReadCrops call; output memory is one group's crops
 //   --direct       O_DIRECT reads: every read goes to the device (cold), whatever is cached
+//   --no-range-decode  decode every chunk whole, also those the crops need only part of
+//                  (CropReaderOptions::range_decode off; to measure what range decoding gives)
 //   --no-map       read every uncompressed inner chunk through the engine, also those already
 //                  in the page cache (which by default are copied from a mapping of their
 //                  shard: CropReaderOptions::map_resident)
@@ -66,6 +68,7 @@ struct BenchCropsArgs {
   uint64_t group = 500;
   bool direct = false;
   bool no_map = false;
+  bool no_range_decode = false;
   std::string iolog;
   bool warmup = false;
   bool checksum = false;
@@ -274,6 +277,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   opt.chunk_cache_bytes = a.cache_mib << 20;
   opt.engine.direct_io = a.direct;
   opt.map_resident = !a.no_map;
+  opt.range_decode = !a.no_range_decode;
   auto reader = zarr::CropReader::Create(**array, opt);
   if (!reader.ok()) Fail(reader.status().ToString());
 
@@ -400,6 +404,8 @@ void RegisterBenchCrops(CLI::App& bench) {
                   "Decoded-chunk cache kept between calls, MiB (0: off)");
   cmd->add_option("--group", a->group, "Crops per ReadCrops call");
   cmd->add_flag("--direct", a->direct, "O_DIRECT reads (cold: no page cache)");
+  cmd->add_flag("--no-range-decode", a->no_range_decode,
+                "Decode every chunk whole, also those the crops need only part of");
   cmd->add_flag("--no-map", a->no_map,
                 "Read uncompressed inner chunks in the page cache through the engine too, not "
                 "from a mapping of their shard");

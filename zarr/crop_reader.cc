@@ -675,7 +675,7 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
     // Crops that need only part of the chunk: decode just the bytes between the first and
     // the last element they need (for blosc lz4, each stream only up to what that range
     // needs); the assembly below reads only inside that range.
-    if (chain.CanDecodeRange()) {
+    if (options_.range_decode && chain.CanDecodeRange()) {
       const auto [lo, hi] = NeededRange(call, u);
       if ((hi - lo) * kRangeDecodeDen <= chunk_bytes * kRangeDecodeNum) {
         BloscRangeStats rs;

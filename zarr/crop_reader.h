@@ -80,6 +80,9 @@ struct CropReaderOptions {
   // the first mapped copy installs a process-wide SIGBUS handler that passes other faults on).
   // Ignored when engine.direct_io is set (reads must reach the device) or with a chunk cache.
   bool map_resident = true;
+  // Chunks whose crops need only part of them decode only that byte range where the codecs can
+  // (blosc lz4: CodecChain::CanDecodeRange). Off: every chunk decodes whole (for comparison).
+  bool range_decode = true;
   engine::EngineOptions engine;            // for the reader's own engine (none was passed)
 };
 

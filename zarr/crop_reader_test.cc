@@ -256,6 +256,31 @@ TEST_P(CropReaderTest, RandomCropsMatchExpectedValuesAndReadBox) {
   }
 }
 
+// range_decode off: every chunk decodes whole, with the same bytes as range decoding gives.
+TEST_P(CropReaderTest, RangeDecodeOffDecodesWholeChunksWithTheSameBytes) {
+  const std::vector<Box> crops = RandomCrops(80, 41);
+  std::vector<std::vector<std::byte>> results[2];
+  for (bool range : {true, false}) {
+    CropReaderOptions o;
+    o.threads = 2;
+    o.engine.io_threads = 1;
+    o.range_decode = range;
+    ASSERT_OK_AND_ASSIGN(auto reader, CropReader::Create(*array_, o));
+    std::vector<std::vector<std::byte>>& bufs = results[range];
+    std::vector<CropOutput> outs;
+    for (const Box& c : crops) bufs.emplace_back(c.NumElements() * GetParam().elem);
+    for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
+    ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
+    for (size_t i = 0; i < crops.size(); ++i) {
+      ASSERT_OK(st[i]);
+      ASSERT_EQ(bufs[i], ExpectedCrop(crops[i])) << DescribeBox(crops[i]);
+    }
+    const bool blosc = GetParam().name.find("blosc") != std::string::npos;
+    EXPECT_EQ(reader->stats().chunks_range_decoded > 0, range && blosc);
+  }
+  EXPECT_EQ(results[0], results[1]);
+}
+
 // map_resident: uncompressed inner chunks in the page cache (these were just written) are
 // copied from mappings of their shards, with the same bytes; other layouts ignore the option.
 TEST_P(CropReaderTest, MappedShardsGiveTheSameBytes) {

@@ -375,23 +375,33 @@ void CropReader::OpenShards(Call& call) {
       }
       s.size_bytes = *size;
     }
-    absl::StatusOr<engine::SourceId> src =
-        store.RegisterWithEngine(*engine_, key, SourceUse::kRanges);
-    if (!src.ok()) {
-      s.status = WithPrefix(src.status(), array_.DescribeChunk(s.index));
-      continue;
-    }
-    s.source = *src;
+    // A local shard becomes an engine source only when something must be read through the
+    // engine: its index (not cached), or inner chunks not copied from its mapping
+    // (PrepareRequests). Registering costs an open and a file-table update per ring.
+    if (objects_ && !RegisterShard(s)) continue;
     if (map_resident_) MapShard(call, s);
     const std::vector<ShardIndexEntry>* hit =
         objects_ && s.size_bytes == 0 ? nullptr : index_cache_.Find(s.linear, s.size_bytes);
     if (hit != nullptr) {
       s.entries = *hit;
-    } else {
+    } else if (RegisterShard(s)) {
       misses.push_back(&s);
     }
   }
   if (!misses.empty()) ReadShardIndexes(misses);
+}
+
+bool CropReader::RegisterShard(ShardInfo& s) {
+  if (s.source != engine::kInvalidSource) return true;
+  if (!s.status.ok()) return false;
+  absl::StatusOr<engine::SourceId> src = array_.store().RegisterWithEngine(
+      *engine_, array_.StoreKey(s.index), SourceUse::kRanges);
+  if (!src.ok()) {
+    s.status = WithPrefix(src.status(), array_.DescribeChunk(s.index));
+    return false;
+  }
+  s.source = *src;
+  return true;
 }
 
 void CropReader::ReadShardIndexes(std::vector<ShardInfo*>& misses) {
@@ -489,7 +499,7 @@ void CropReader::PrepareRequests(Call& call) {
     Unit& unit = call.units[u];
     if (unit.cached) continue;
     if (sharding_ != nullptr) {
-      const ShardInfo& s = call.shards[unit.shard];
+      ShardInfo& s = call.shards[unit.shard];
       if (!s.status.ok()) {
         FailUnit(call, u, s.status);
         continue;
@@ -502,6 +512,10 @@ void CropReader::PrepareRequests(Call& call) {
       if (s.map != nullptr && e.length_bytes == inner_bytes &&
           Resident(*s.map, s.resident, e.offset_bytes, e.length_bytes)) {
         call.mapped.push_back(u);
+        continue;
+      }
+      if (!RegisterShard(s)) {
+        FailUnit(call, u, s.status);
         continue;
       }
       unit.request = {.source = s.source, .offset_bytes = e.offset_bytes,

@@ -143,6 +143,8 @@ class CropReader {
                                                       std::span<const CropOutput> outputs);
   void PlanUnits(Call& call);
   void OpenShards(Call& call);
+  // Makes the shard an engine source if it is not one yet; false (s.status set) on failure.
+  bool RegisterShard(ShardInfo& s);
   void ReadShardIndexes(std::vector<ShardInfo*>& misses);
   // Object stores: the shard's size from its index read, checked and remembered.
   absl::Status ObjectShardSize(ShardInfo& s, const engine::ReadResult& result,

@@ -10,6 +10,9 @@
 //   --threads N    decode workers (0: one per core); --budget-mib: stored bytes in flight
 //   --cache-mib N  decoded-chunk cache (LRU) kept across calls; 0 (default): off
 //   --group N      crops per ReadCrops call; output memory is one group's crops
+//   --plan-group N crops the reader plans and reads together inside a call (its group_crops;
+//                  default 4096): chunks are shared within one; one is read while the next
+//                  is planned
 //   --direct       O_DIRECT reads: every read goes to the device (cold), whatever is cached
 //   --no-range-decode  decode every chunk whole, also those the crops need only part of
 //                  (CropReaderOptions::range_decode off; to measure what range decoding gives)
@@ -66,6 +69,7 @@ struct BenchCropsArgs {
   uint64_t budget_mib = 256;
   uint64_t cache_mib = 0;
   uint64_t group = 500;
+  uint32_t plan_group = zarr::CropReaderOptions{}.group_crops;
   bool direct = false;
   bool no_map = false;
   bool no_range_decode = false;
@@ -277,6 +281,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   opt.chunk_cache_bytes = a.cache_mib << 20;
   opt.engine.direct_io = a.direct;
   opt.map_resident = !a.no_map;
+  opt.group_crops = std::max<uint32_t>(1, a.plan_group);
   opt.range_decode = !a.no_range_decode;
   auto reader = zarr::CropReader::Create(**array, opt);
   if (!reader.ok()) Fail(reader.status().ToString());
@@ -403,6 +408,8 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_option("--cache-mib", a->cache_mib,
                   "Decoded-chunk cache kept between calls, MiB (0: off)");
   cmd->add_option("--group", a->group, "Crops per ReadCrops call");
+  cmd->add_option("--plan-group", a->plan_group,
+                  "Crops the reader plans and reads together inside a call (group_crops)");
   cmd->add_flag("--direct", a->direct, "O_DIRECT reads (cold: no page cache)");
   cmd->add_flag("--no-range-decode", a->no_range_decode,
                 "Decode every chunk whole, also those the crops need only part of");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <future>
+#include <system_error>
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
@@ -245,25 +247,51 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadCrops(
                                                   outputs.size()));
   }
   std::lock_guard<std::mutex> lock(call_mu_);
+  if (crops.empty()) return std::vector<absl::Status>();
   const size_t group = std::max<size_t>(1, options_.group_crops);
-  if (crops.size() <= group) return ReadGroup(crops, outputs);
+  const size_t groups = (crops.size() + group - 1) / group;
+  auto crops_of = [&](size_t k) {
+    return crops.subspan(k * group, std::min(group, crops.size() - k * group));
+  };
+  auto outputs_of = [&](size_t k) {
+    return outputs.subspan(k * group, std::min(group, crops.size() - k * group));
+  };
+  // Two calls' plans alternate: while group k is read on this thread (and the pool and the I/O
+  // threads), group k + 1 is planned on a planner thread, so planning costs no wall time
+  // beyond the first group.
+  for (std::unique_ptr<Call>& c : calls_) {
+    if (c == nullptr) c = std::make_unique<Call>();
+  }
+  PrepareGroup(*calls_[0], crops_of(0), outputs_of(0));
   std::vector<absl::Status> all;
   all.reserve(crops.size());
-  for (size_t begin = 0; begin < crops.size(); begin += group) {
-    const size_t n = std::min(group, crops.size() - begin);
-    ZRING_ASSIGN_OR_RETURN(std::vector<absl::Status> part,
-                           ReadGroup(crops.subspan(begin, n), outputs.subspan(begin, n)));
-    for (absl::Status& s : part) all.push_back(std::move(s));
+  for (size_t k = 0; k < groups; ++k) {
+    std::future<void> next;
+    bool planned_ahead = false;
+    if (k + 1 < groups) {
+      try {
+        next = std::async(std::launch::async, [this, k, &crops_of, &outputs_of] {
+          PrepareGroup(*calls_[(k + 1) % 2], crops_of(k + 1), outputs_of(k + 1));
+        });
+        planned_ahead = true;
+      } catch (const std::system_error&) {
+        // No thread to be had: plan the next group after this one instead.
+      }
+    }
+    for (absl::Status& st : ExecuteGroup(*calls_[k % 2])) all.push_back(std::move(st));
+    if (planned_ahead) {
+      next.get();
+    } else if (k + 1 < groups) {
+      PrepareGroup(*calls_[(k + 1) % 2], crops_of(k + 1), outputs_of(k + 1));
+    }
   }
   return all;
 }
 
-absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
-    std::span<const Box> crops, std::span<const CropOutput> outputs) {
+void CropReader::PrepareGroup(Call& call, std::span<const Box> crops,
+                              std::span<const CropOutput> outputs) {
   // The plan's vectors keep their memory from one group to the next (no fresh pages to fault
-  // in per group); the call thread is the only user.
-  if (spare_call_ == nullptr) spare_call_ = std::make_unique<Call>();
-  Call& call = *spare_call_;
+  // in per group).
   call.Reset();
   call.crops = crops;
   call.outputs = outputs;
@@ -272,6 +300,9 @@ absl::StatusOr<std::vector<absl::Status>> CropReader::ReadGroup(
   if (chunk_cache_ != nullptr) ServeFromCache(call);
   if (sharding_ != nullptr) OpenShards(call);
   PrepareRequests(call);
+}
+
+std::vector<absl::Status> CropReader::ExecuteGroup(Call& call) {
   AssembleMapped(call);
   RunRounds(call);
   for (const ShardInfo& s : call.shards) {

@@ -6,7 +6,8 @@
 // bytes read but not yet decoded fall below `budget_bytes`, so memory beyond the outputs stays
 // near the budget (a round always holds at least one chunk, so a budget smaller than one chunk
 // still makes progress). Crops are planned in groups of `group_crops` (a few dozen bytes of plan
-// per crop and chunk it touches), so a crop list of any length streams through. A chunk one
+// per crop and chunk it touches), so a crop list of any length streams through; while one group
+// is read, the next is planned on a planner thread (two groups' plans at a time). A chunk one
 // crop needs whole, whose rows are whole rows of that crop's C-order output, decodes straight
 // into the output; every other chunk decodes into a per-worker scratch chunk and is copied out.
 // Sharded arrays: the needed shard indexes are read first in one batch
@@ -66,7 +67,8 @@ struct CropReaderOptions {
   uint64_t index_cache_bytes = 64 << 20;   // decoded shard indexes kept between calls
   // Crops planned and read together. A longer list streams through in groups of this many, so
   // the plan's memory (a few dozen bytes per crop and chunk) stays bounded however long the
-  // list; a chunk shared by crops of different groups is read once per group.
+  // list; a chunk shared by crops of different groups is read once per group. A group's
+  // planning overlaps the reading of the one before it.
   uint32_t group_crops = 4096;
   // Decoded chunks (inner chunks when sharded) kept between calls, LRU, bounded in bytes; for
   // workloads that revisit chunks. 0: off. Assumes the store does not change meanwhile.
@@ -75,7 +77,8 @@ struct CropReaderOptions {
   // chunks whose pages are all in the page cache (mincore) are copied into the crops straight
   // from a read-only mapping of their shard, with no read, syscall or buffer in between; the
   // others are read through the engine as usual. Shards stay mapped between calls, LRU, at
-  // most budget_bytes of them (a larger shard is not mapped). A shard that shrinks while it is
+  // most budget_bytes of them (a larger shard is not mapped; while one group is read and the
+  // next planned, the first's may stay mapped beyond that). A shard that shrinks while it is
   // mapped fails the crops that needed the lost bytes: the SIGBUS is caught (zarr/mapped_file.h;
   // the first mapped copy installs a process-wide SIGBUS handler that passes other faults on).
   // Ignored when engine.direct_io is set (reads must reach the device) or with a chunk cache.
@@ -139,8 +142,12 @@ class CropReader {
   CropReader(const Array& array, const CropReaderOptions& options, engine::Engine* engine,
              std::unique_ptr<engine::Engine> owned);
 
-  absl::StatusOr<std::vector<absl::Status>> ReadGroup(std::span<const Box> crops,
-                                                      std::span<const CropOutput> outputs);
+  // A group of crops is planned (PrepareGroup: plan, shard indexes, requests; touches the
+  // caches, one planner at a time) and then read (ExecuteGroup: mapped copies, engine rounds,
+  // decode and assembly), which may overlap the planning of the next group.
+  void PrepareGroup(Call& call, std::span<const Box> crops,
+                    std::span<const CropOutput> outputs);
+  std::vector<absl::Status> ExecuteGroup(Call& call);
   void PlanUnits(Call& call);
   void OpenShards(Call& call);
   // Makes the shard an engine source if it is not one yet; false (s.status set) on failure.
@@ -181,15 +188,16 @@ class CropReader {
   const bool objects_;              // the store's values are remote objects
 
   // Object stores: shard sizes learned from index reads (linear shard number -> bytes), so a
-  // later call can look its index up in index_cache_. Touched only by the calling thread.
+  // later call can look its index up in index_cache_. Touched only by PrepareGroup (one at a time).
   static constexpr size_t kMaxRememberedShardSizes = 1 << 20;
   std::unordered_map<uint64_t, uint64_t> object_shard_sizes_;
 
-  ShardIndexCache index_cache_;  // touched only by the thread calling ReadCrops
-  std::unique_ptr<Call> spare_call_;  // the plan's memory, reused by each group (call thread)
+  ShardIndexCache index_cache_;  // touched only by PrepareGroup (one at a time)
+  // Two groups' plans, alternating (one read while the next is planned), their memory reused.
+  std::unique_ptr<Call> calls_[2];
 
   // map_resident: shards kept mapped between calls (linear shard number -> mapping), LRU,
-  // their sizes summing to at most budget_bytes. Touched only by the thread calling ReadCrops.
+  // their sizes summing to at most budget_bytes. Touched only by PrepareGroup.
   bool map_resident_ = false;
   struct MappedShard {
     std::shared_ptr<MappedFile> file;

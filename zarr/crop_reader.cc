@@ -149,6 +149,10 @@ absl::StatusOr<std::unique_ptr<CropReader>> CropReader::Create(const Array& arra
   std::unique_ptr<engine::Engine> owned;
   if (engine == nullptr) {
     engine::EngineOptions engine_options = options.engine;
+    // Reads in flight stay within the budget, so a larger registered arena would only sit in
+    // memory (it is resident in full); 4 MiB at least, for registered buffers at tiny budgets.
+    engine_options.buffer_pool_bytes = std::min<uint64_t>(
+        engine_options.buffer_pool_bytes, std::max<uint64_t>(options.budget_bytes, 4 << 20));
     array.store().ConfigureEngine(engine_options);
     ZRING_ASSIGN_OR_RETURN(owned, engine::Engine::Create(engine_options));
     engine = owned.get();

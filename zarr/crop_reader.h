@@ -86,7 +86,9 @@ struct CropReaderOptions {
   // Chunks whose crops need only part of them decode only that byte range where the codecs can
   // (blosc lz4: CodecChain::CanDecodeRange). Off: every chunk decodes whole (for comparison).
   bool range_decode = true;
-  engine::EngineOptions engine;            // for the reader's own engine (none was passed)
+  // For the reader's own engine (none was passed); its buffer arena is capped at
+  // max(budget_bytes, 4 MiB).
+  engine::EngineOptions engine;
 };
 
 // Counters over the reader's lifetime.

@@ -180,7 +180,7 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   if (options.chunk_cache_bytes > 0) {
     chunk_cache_ = std::make_unique<ChunkCache>(options.chunk_cache_bytes);
   }
-  map_resident_ = options.map_resident && !options.engine.direct_io && sharding_ != nullptr &&
+  map_resident_ = options.map_resident && !engine_->options().direct_io && sharding_ != nullptr &&
                   chunk_cache_ == nullptr && sharding_->inner_chain().IsIdentity() &&
                   dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
   pool_ = std::make_unique<WorkerPool>(options.threads);

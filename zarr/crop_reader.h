@@ -81,7 +81,8 @@ struct CropReaderOptions {
   // next planned, the first's may stay mapped beyond that). A shard that shrinks while it is
   // mapped fails the crops that needed the lost bytes: the SIGBUS is caught (zarr/mapped_file.h;
   // the first mapped copy installs a process-wide SIGBUS handler that passes other faults on).
-  // Ignored when engine.direct_io is set (reads must reach the device) or with a chunk cache.
+  // Ignored when the engine reads with O_DIRECT (reads must reach the device) or with a chunk
+  // cache.
   bool map_resident = true;
   // Chunks whose crops need only part of them decode only that byte range where the codecs can
   // (blosc lz4: CodecChain::CanDecodeRange). Off: every chunk decodes whole (for comparison).

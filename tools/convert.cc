@@ -181,9 +181,11 @@ absl::Status StartFresh(const ConvertOptions& opt, const zarr::ArrayMetadata& wa
   return st;
 }
 
-// Opens or creates the destination; decides between a fresh start and a resume.
+// Opens or creates the destination; decides between a fresh start and a resume. `attempt`
+// counts the looks again after another writer created the array meanwhile.
 absl::Status PrepareDestination(const ConvertOptions& opt, const zarr::ArrayMetadata& wanted,
-                                const std::string& wanted_text, Destination& d) {
+                                const std::string& wanted_text, Destination& d,
+                                int attempt = 0) {
   auto existing = zarr::Array::Open(*d.store, d.path);
   if (existing.ok()) {
     ZRING_ASSIGN_OR_RETURN(std::string text, MetadataText((*existing)->metadata()));
@@ -232,6 +234,11 @@ absl::Status PrepareDestination(const ConvertOptions& opt, const zarr::ArrayMeta
   for (const zarr::StoreEntry& e : entries) {
     if (IsJournalKey(e.key)) continue;
     if (!opt.overwrite) {
+      // Writers of other regions start at the same time: one may have created the array
+      // between the open above and this listing. Look again before refusing.
+      if (attempt < 3 && zarr::Array::Open(*d.store, d.path).ok()) {
+        return PrepareDestination(opt, wanted, wanted_text, d, attempt + 1);
+      }
       return absl::AlreadyExistsError(fmt::format(
           "{} is not empty (it holds {}) and has no Zarr array there; pass --overwrite to "
           "replace its contents",

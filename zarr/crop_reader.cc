@@ -1,13 +1,11 @@
 #include "zarr/crop_reader.h"
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <system_error>
 #include <mutex>
 #include <tuple>
-#include <unordered_map>
 
 #include "engine/status.h"
 #include "fmt/format.h"
@@ -319,7 +317,6 @@ std::vector<absl::Status> CropReader::ExecuteGroup(Call& call) {
 
 void CropReader::PlanUnits(Call& call) {
   const size_t elem = array_.data_type().size_bytes();
-  const size_t ndim = read_chunk_shape_.size();
   if (call.slices.size() < call.crops.size()) call.slices.resize(call.crops.size());
   // One entry per (crop, chunk) pair, sorted by the chunk's key: the chunk's C-order number on
   // the read grid, or for sharded arrays its shard's number times the inner chunks per shard
@@ -335,7 +332,7 @@ void CropReader::PlanUnits(Call& call) {
     const std::vector<uint64_t>& per = sharding_->chunks_per_shard();
     const std::vector<uint64_t>& shards = array_.grid().grid_shape();
     uint64_t shard = 0, inner = 0;
-    for (size_t d = 0; d < ndim; ++d) {
+    for (size_t d = 0; d < index.size(); ++d) {
       shard = shard * shards[d] + index[d] / per[d];
       inner = inner * per[d] + index[d] % per[d];
     }
@@ -815,28 +812,7 @@ void CropReader::AssembleMapped(Call& call) {
     chunks_mapped_.fetch_add(done, std::memory_order_relaxed);
     chunk_bytes_read_.fetch_add(bytes, std::memory_order_relaxed);
   };
-  RunParts(parts, run);
-}
-
-void CropReader::RunParts(size_t parts, absl::FunctionRef<void(size_t)> run) {
-  std::atomic<size_t> next{0};
-  auto take = [&] {
-    for (size_t p; (p = next.fetch_add(1, std::memory_order_relaxed)) < parts;) run(p);
-  };
-  const size_t helpers = std::min(parts, pool_->size() + 1) - 1;
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t left = helpers;
-  for (size_t h = 0; h < helpers; ++h) {
-    pool_->Post([&] {
-      take();
-      std::lock_guard<std::mutex> lock(mu);
-      if (--left == 0) cv.notify_all();
-    });
-  }
-  take();
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return left == 0; });
+  pool_->RunParts(parts, run);
 }
 
 std::pair<size_t, size_t> CropReader::NeededRange(const Call& call, uint32_t u) const {

@@ -48,7 +48,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "zarr/array.h"
@@ -177,9 +176,6 @@ class CropReader {
   void MapShard(Call& call, ShardInfo& s);
   // Copies the units in call.mapped from their shards' mappings, on the pool and this thread.
   void AssembleMapped(Call& call);
-  // run(0) .. run(parts - 1), taken in turn by this thread and the pool's; returns when all
-  // are done.
-  void RunParts(size_t parts, absl::FunctionRef<void(size_t)> run);
 
   const Array& array_;
   const CropReaderOptions options_;

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <numbers>
 
 #include "fmt/format.h"
@@ -323,24 +321,14 @@ absl::Status Pattern::Generate(const Box& box, std::span<std::byte> out, WorkerP
   }
   const uint64_t parts = std::min<uint64_t>(box.shape[split], 4 * pool->size());
   const uint64_t part_bytes = n / box.shape[split] * type_.size_bytes();
-  std::mutex mu;
-  std::condition_variable cv;
-  uint64_t pending = parts;
-  for (uint64_t p = 0; p < parts; ++p) {
+  pool->RunParts(parts, [&](size_t p) {
     const uint64_t begin = box.shape[split] * p / parts;
     const uint64_t end = box.shape[split] * (p + 1) / parts;
-    pool->Post([&, begin, end] {
-      Box part = box;
-      part.origin[split] += begin;
-      part.shape[split] = end - begin;
-      GenerateSerial(part, out.data() + begin * part_bytes);
-      std::lock_guard lock(mu);
-      --pending;
-      cv.notify_all();  // under the lock: the waiter owns cv
-    });
-  }
-  std::unique_lock lock(mu);
-  cv.wait(lock, [&] { return pending == 0; });
+    Box part = box;
+    part.origin[split] += begin;
+    part.shape[split] = end - begin;
+    GenerateSerial(part, out.data() + begin * part_bytes);
+  });
   return absl::OkStatus();
 }
 

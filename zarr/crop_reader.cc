@@ -178,8 +178,9 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   if (options.chunk_cache_bytes > 0) {
     chunk_cache_ = std::make_unique<ChunkCache>(options.chunk_cache_bytes);
   }
-  map_resident_ = options.map_resident && !engine_->options().direct_io && sharding_ != nullptr &&
-                  chunk_cache_ == nullptr && sharding_->inner_chain().IsIdentity() &&
+  raw_inner_chunks_ = sharding_ != nullptr && chunk_cache_ == nullptr &&
+                      sharding_->inner_chain().IsIdentity();
+  map_resident_ = options.map_resident && raw_inner_chunks_ && !engine_->options().direct_io &&
                   dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
   pool_ = std::make_unique<WorkerPool>(options.threads);
 }
@@ -327,6 +328,8 @@ void CropReader::PlanUnits(Call& call) {
   if (sharding_ != nullptr) {
     for (uint64_t c : sharding_->chunks_per_shard()) inner_per_shard *= c;
   }
+  // LocateInShard's arithmetic, folded into one number without building the shard index: this
+  // runs for every (crop, chunk) pair.
   auto key_of = [&](const DimVector& index) {
     if (sharding_ == nullptr) return Linear(index, read_grid_shape_);
     const std::vector<uint64_t>& per = sharding_->chunks_per_shard();
@@ -588,11 +591,10 @@ void CropReader::RunRounds(Call& call) {
       call.cv.notify_all();
     }
   };
-  // Chunks stored as they are (an identity inner chain) need no decode, only copies into the
-  // crops: done right in the completion callback, on the I/O thread that has the bytes in
-  // cache, instead of a hand-off per chunk to the decode pool.
-  const bool assemble_inline = sharding_ != nullptr && chunk_cache_ == nullptr &&
-                               sharding_->inner_chain().IsIdentity();
+  // Chunks stored as they are need no decode, only copies into the crops: done right in the
+  // completion callback, on the I/O thread that has the bytes in cache, instead of a hand-off
+  // per chunk to the decode pool.
+  const bool assemble_inline = raw_inner_chunks_;
   size_t next = 0;
   while (next < call.to_read.size()) {
     uint64_t room;

@@ -197,6 +197,9 @@ class CropReader {
 
   // map_resident: shards kept mapped between calls (linear shard number -> mapping), LRU,
   // their sizes summing to at most budget_bytes. Touched only by PrepareGroup.
+  // Sharded, inner chunks stored as they are (identity inner chain), no chunk cache: a read
+  // inner chunk is copied into the crops as it is.
+  bool raw_inner_chunks_ = false;
   bool map_resident_ = false;
   struct MappedShard {
     std::shared_ptr<MappedFile> file;

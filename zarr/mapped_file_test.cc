@@ -4,12 +4,11 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
 #include <atomic>
-#include <fstream>
 #include <thread>
 #include <vector>
 
+#include "engine/engine_test_util.h"
 #include "engine/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,21 +18,15 @@ namespace {
 
 using ::zring::testing::StatusIs;
 
+// A scratch directory and its files, as the engine tests make them.
 class MappedFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/zring_mapped_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::vector<std::byte>& bytes) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream f(path, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    const std::string path = dir_.File(name);
+    engine::testing::WriteFile(path, bytes);
     return path;
   }
-  std::string dir_;
+  engine::testing::ScratchDir dir_;
 };
 
 std::vector<std::byte> Pattern(size_t n) {
@@ -56,7 +49,7 @@ TEST_F(MappedFileTest, MapsTheFileAndReportsResidentPages) {
 }
 
 TEST_F(MappedFileTest, MissingAndEmptyFiles) {
-  EXPECT_THAT(MappedFile::Open(dir_ + "/nope").status(), StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("nope")));
+  EXPECT_THAT(MappedFile::Open(dir_.File("nope")).status(), StatusIs(absl::StatusCode::kNotFound, ::testing::HasSubstr("nope")));
   ASSERT_OK_AND_ASSIGN(auto m, MappedFile::Open(Write("empty", {})));
   EXPECT_EQ(m->size(), 0u);
   EXPECT_EQ(m->data(), nullptr);

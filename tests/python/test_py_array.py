@@ -192,8 +192,17 @@ def test_results_share_memory_with_numpy_consumers(stores):
 
 def test_gil_is_released_while_reading(stores):
     a = zring.open(stores["v3"], "t", threads=1)
-    starts = _random_starts(a.shape, (4, 16, 16), 3000)
-    a.read_crops(starts[:10], (4, 16, 16))  # reader made; the timed call only reads
+    # One call must last long enough for the main thread to be seen running during it:
+    # grow the crop list until an untimed call takes over 0.15 s (the read path is fast
+    # enough that a fixed count can finish within a few scheduler ticks).
+    n = 3000
+    while True:
+        starts = _random_starts(a.shape, (4, 16, 16), n)
+        t0 = time.perf_counter()
+        a.read_crops(starts, (4, 16, 16))
+        if time.perf_counter() - t0 > 0.15 or n >= 1 << 17:
+            break
+        n *= 2
     span = {}
     ticks = []
 

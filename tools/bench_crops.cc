@@ -16,6 +16,8 @@
 //   --direct       O_DIRECT reads: every read goes to the device (cold), whatever is cached
 //   --no-range-decode  decode every chunk whole, also those the crops need only part of
 //                  (CropReaderOptions::range_decode off; to measure what range decoding gives)
+//   --no-range-read  read every uncompressed chunk whole, also those the crops need only part of
+//                  (CropReaderOptions::range_read off; to measure what range reads give)
 //   --no-map       read every uncompressed inner chunk through the engine, also those already
 //                  in the page cache (which by default are copied from a mapping of their
 //                  shard: CropReaderOptions::map_resident)
@@ -73,6 +75,7 @@ struct BenchCropsArgs {
   bool direct = false;
   bool no_map = false;
   bool no_range_decode = false;
+  bool no_range_read = false;
   std::string iolog;
   bool warmup = false;
   bool checksum = false;
@@ -283,6 +286,7 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   opt.map_resident = !a.no_map;
   opt.group_crops = std::max<uint32_t>(1, a.plan_group);
   opt.range_decode = !a.no_range_decode;
+  opt.range_read = !a.no_range_read;
   auto reader = zarr::CropReader::Create(**array, opt);
   if (!reader.ok()) Fail(reader.status().ToString());
 
@@ -290,7 +294,8 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   const uint64_t crop_bytes = crops[0].NumElements() * elem;
   const size_t group = std::max<uint64_t>(1, std::min<uint64_t>(a.group, crops.size()));
   if (!a.iolog.empty()) {
-    auto sum = WriteFioIolog(**array, crops, group, a.iolog, 4096);
+    auto sum =
+        WriteFioIolog(**array, crops, group, opt.group_crops, a.iolog, 4096, opt.range_read);
     if (!sum.ok()) Fail(sum.status().ToString());
     std::fprintf(stderr, "iolog        %llu reads of %llu bytes (%llu widened to 4 KiB) over %llu "
                  "files in %s\n",
@@ -343,14 +348,16 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   const double chunks = static_cast<double>(after.chunks_decoded - before.chunks_decoded);
   const uint64_t read = after.bytes_read - before.bytes_read;
   const uint64_t mapped = after.chunks_mapped - before.chunks_mapped;
+  const uint64_t range_read = after.chunks_range_read - before.chunks_range_read;
   const double out_bytes = n * static_cast<double>(crop_bytes);
   if (a.json) {
     std::printf(
         "{\"crops\": %.0f, \"seconds\": %.6f, \"crops_per_s\": %.1f, \"out_bytes_per_s\": %.0f, "
         "\"chunks_per_s\": %.1f, \"chunks_decoded\": %.0f, \"chunks_mapped\": %llu, "
-        "\"bytes_read\": %llu%s%s%s}\n",
+        "\"chunks_range_read\": %llu, \"bytes_read\": %llu%s%s%s}\n",
         n, seconds, n / seconds, out_bytes / seconds, chunks / seconds, chunks,
-        static_cast<unsigned long long>(mapped), static_cast<unsigned long long>(read),
+        static_cast<unsigned long long>(mapped), static_cast<unsigned long long>(range_read),
+        static_cast<unsigned long long>(read),
         a.checksum ? fmt::format(", \"sha256\": \"{}\"", hex).c_str() : "",
         a.ceiling ? fmt::format(", \"ceiling_chunks_per_s_per_core\": {:.1f}, "
                                 "\"chunks_per_crop\": {:.3f}, \"ceiling_crops_per_s\": {:.1f}",
@@ -375,6 +382,11 @@ void RunBenchCrops(const BenchCropsArgs& a) {
     }
     std::printf("stored bytes %llu read (%.1f MB/s)\n", static_cast<unsigned long long>(read),
                 static_cast<double>(read) / seconds / 1e6);
+    if (range_read > 0) {
+      std::printf("range read   %llu of the chunks read only from the first to the last byte "
+                  "their crops need\n",
+                  static_cast<unsigned long long>(range_read));
+    }
     if (mapped > 0) {
       std::printf("mapped       %llu of the chunks copied from a mapping of their shard\n",
                   static_cast<unsigned long long>(mapped));
@@ -413,6 +425,8 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_flag("--direct", a->direct, "O_DIRECT reads (cold: no page cache)");
   cmd->add_flag("--no-range-decode", a->no_range_decode,
                 "Decode every chunk whole, also those the crops need only part of");
+  cmd->add_flag("--no-range-read", a->no_range_read,
+                "Read every uncompressed chunk whole, also those the crops need only part of");
   cmd->add_flag("--no-map", a->no_map,
                 "Read uncompressed inner chunks in the page cache through the engine too, not "
                 "from a mapping of their shard");

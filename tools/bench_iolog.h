@@ -21,14 +21,17 @@ struct IologSummary {
 };
 
 // Writes to `path` (fio iolog version 2) the reads the crop reader makes for `crops` read
-// `group` per call: per call, each stored chunk (inner chunk on sharded arrays) the call's
-// crops touch, once, in first-touch order; on sharded arrays each shard's index the first time
-// the shard is touched (the reader keeps indexes between calls). Ranges are widened to
-// multiples of `align` (4096 for O_DIRECT, which fio needs aligned; zring aligns inside).
-// Local directory stores only.
+// `group` per call and planned `plan_group` together (CropReaderOptions::group_crops): per plan
+// group, each stored chunk (inner chunk on sharded arrays) the call's
+// crops touch, once, in first-touch order (chunks stored as they are: only the part the call's
+// crops need, as the reader reads them with `range_read`); on sharded arrays each shard's index
+// the first time the shard is touched (the reader keeps indexes between calls). Ranges are
+// widened to multiples of `align` (4096 for O_DIRECT, which fio needs aligned; zring aligns
+// inside). Local directory stores only.
 absl::StatusOr<IologSummary> WriteFioIolog(const zarr::Array& array,
                                           std::span<const zarr::Box> crops, size_t group,
-                                          const std::string& path, uint64_t align);
+                                          size_t plan_group, const std::string& path,
+                                          uint64_t align, bool range_read);
 
 }  // namespace zring::tools
 

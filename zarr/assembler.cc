@@ -60,7 +60,8 @@ int64_t OffsetOf(std::span<const uint64_t> at, std::span<const int64_t> strides)
 
 void AssembleSlice(const std::byte* chunk, std::span<const uint64_t> chunk_shape,
                    const ChunkSlice& slice, std::span<const uint64_t> crop_shape,
-                   const CropOutput& out, size_t element_size_bytes) {
+                   const CropOutput& out, size_t element_size_bytes,
+                   uint64_t chunk_offset_bytes) {
   // Runs per chunk slice, dozens of times per crop: strides stay on the stack.
   const size_t ndim = chunk_shape.size();
   absl::InlinedVector<int64_t, 8> src_strides(ndim), dst_strides(ndim);
@@ -75,9 +76,10 @@ void AssembleSlice(const std::byte* chunk, std::span<const uint64_t> chunk_shape
       dst_strides[d] = out.strides_elements[d] * static_cast<int64_t>(element_size_bytes);
     }
   }
-  CopyStrided(chunk + OffsetOf(slice.in_chunk, src_strides), src_strides,
-              out.data.data() + OffsetOf(slice.in_crop, dst_strides), dst_strides, slice.extent,
-              element_size_bytes);
+  const int64_t from =
+      OffsetOf(slice.in_chunk, src_strides) - static_cast<int64_t>(chunk_offset_bytes);
+  CopyStrided(chunk + from, src_strides, out.data.data() + OffsetOf(slice.in_crop, dst_strides),
+              dst_strides, slice.extent, element_size_bytes);
 }
 
 void FillSlice(std::span<const std::byte> fill, const ChunkSlice& slice,

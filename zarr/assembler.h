@@ -41,10 +41,13 @@ absl::Status CheckOutput(const Box& crop, const CropOutput& out, size_t element_
 std::vector<int64_t> OutputStridesBytes(std::span<const uint64_t> crop_shape,
                                         const CropOutput& out, size_t element_size_bytes);
 
-// Copies `slice` of the decoded chunk at `chunk` (full `chunk_shape`, C order) into `out`.
+// Copies `slice` of the decoded chunk (full `chunk_shape`, C order) into `out`. `chunk` holds
+// the chunk's bytes from byte `chunk_offset_bytes` on (0: the whole chunk; more when only a
+// byte range of it was read or decoded), and must hold every byte of the slice.
 void AssembleSlice(const std::byte* chunk, std::span<const uint64_t> chunk_shape,
                    const ChunkSlice& slice, std::span<const uint64_t> crop_shape,
-                   const CropOutput& out, size_t element_size_bytes);
+                   const CropOutput& out, size_t element_size_bytes,
+                   uint64_t chunk_offset_bytes = 0);
 
 // Writes the one-element `fill` into every element of `slice` in `out`.
 void FillSlice(std::span<const std::byte> fill, const ChunkSlice& slice,

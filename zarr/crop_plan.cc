@@ -115,4 +115,22 @@ ShardLocation LocateInShard(std::span<const uint64_t> inner_index,
   return loc;
 }
 
+std::pair<uint64_t, uint64_t> SliceByteRange(const ChunkSlice& slice,
+                                             std::span<const uint64_t> chunk_shape,
+                                             size_t element_size_bytes) {
+  uint64_t first = 0, last = 0;
+  for (size_t d = 0; d < chunk_shape.size(); ++d) {
+    first = first * chunk_shape[d] + slice.in_chunk[d];
+    last = last * chunk_shape[d] + slice.in_chunk[d] + slice.extent[d] - 1;
+  }
+  return {first * element_size_bytes, (last + 1) * element_size_bytes};
+}
+
+bool ReadInPart(uint64_t chunk_bytes, uint64_t lo, uint64_t hi, bool chunk_file) {
+  if (lo >= hi || hi > chunk_bytes) return false;
+  const uint64_t saved = chunk_bytes - (hi - lo);
+  if (!chunk_file) return saved > 0;
+  return saved * 4 >= chunk_bytes && saved >= kMinRangeReadSavingBytes;
+}
+
 }  // namespace zring::zarr

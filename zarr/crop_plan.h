@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -67,6 +68,19 @@ uint64_t CountCropChunks(const Box& crop, std::span<const uint64_t> chunk_shape)
 // `chunks_per_shard` inner chunks per shard along each dimension.
 ShardLocation LocateInShard(std::span<const uint64_t> inner_index,
                             std::span<const uint64_t> chunks_per_shard);
+
+// The bytes of a decoded chunk (C order, `chunk_shape`, `element_size_bytes` per element) that
+// `slice` touches: from its first element to its last, [first, second).
+std::pair<uint64_t, uint64_t> SliceByteRange(const ChunkSlice& slice,
+                                             std::span<const uint64_t> chunk_shape,
+                                             size_t element_size_bytes);
+
+// Whether a chunk stored as it is (no compression) of `chunk_bytes` is read only in its part
+// [lo, hi) rather than whole (CropReaderOptions::range_read): an inner chunk of a shard whenever
+// that is less; a chunk file of its own (`chunk_file`; reading it in part costs a stat first)
+// when that saves at least a quarter of it and kMinRangeReadSavingBytes.
+inline constexpr uint64_t kMinRangeReadSavingBytes = 16 << 10;
+bool ReadInPart(uint64_t chunk_bytes, uint64_t lo, uint64_t hi, bool chunk_file);
 
 }  // namespace zring::zarr
 

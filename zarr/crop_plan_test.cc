@@ -138,5 +138,29 @@ TEST(CropPlan, LocatesInnerChunksInTheirShards) {
   EXPECT_EQ(loc.inner_number, 0u);
 }
 
+TEST(SliceByteRange, FirstToLastElementInCOrder) {
+  // Chunk 4x5x6 of 2-byte elements; slice [1:3, 2:4, 0:6]: elements 42..83.
+  ChunkSlice s;
+  s.in_chunk = {1, 2, 0};
+  s.extent = {2, 2, 6};
+  const std::vector<uint64_t> chunk{4, 5, 6};
+  EXPECT_EQ(SliceByteRange(s, chunk, 2), (std::pair<uint64_t, uint64_t>{84, 168}));
+  s.in_chunk = {3, 4, 5};
+  s.extent = {1, 1, 1};
+  EXPECT_EQ(SliceByteRange(s, chunk, 8), (std::pair<uint64_t, uint64_t>{119 * 8, 120 * 8}));
+}
+
+TEST(ReadInPart, InnerChunksWheneverLessChunkFilesWhenWorthAStat) {
+  EXPECT_TRUE(ReadInPart(4096, 100, 200, false));
+  EXPECT_FALSE(ReadInPart(4096, 0, 4096, false));
+  EXPECT_FALSE(ReadInPart(4096, 0, 5000, false));  // not inside the chunk
+  EXPECT_FALSE(ReadInPart(4096, 10, 10, false));   // empty
+  // Chunk files: at least a quarter and 16 KiB saved.
+  EXPECT_TRUE(ReadInPart(256 << 10, 0, 32 << 10, true));
+  EXPECT_FALSE(ReadInPart(256 << 10, 0, 200 << 10, true));  // saves less than a quarter
+  EXPECT_FALSE(ReadInPart(32 << 10, 0, 20 << 10, true));    // saves less than 16 KiB
+  EXPECT_TRUE(ReadInPart(64 << 10, 0, 48 << 10, true));     // exactly both
+}
+
 }  // namespace
 }  // namespace zring::zarr

@@ -36,6 +36,9 @@ struct Unit {
   uint32_t shard = ~uint32_t{0};  // into Call::shards when sharded
   uint64_t inner_number = 0;      // C-order number inside its shard
   engine::ReadRequest request;
+  // range_read: the request reads the stored chunk from this byte on, not from its start.
+  uint64_t range_lo = 0;
+  bool range_read = false;
 };
 
 // Whether [offset, offset + length) of the mapped file lies in it and in pages that were resident.
@@ -178,9 +181,10 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   if (options.chunk_cache_bytes > 0) {
     chunk_cache_ = std::make_unique<ChunkCache>(options.chunk_cache_bytes);
   }
-  raw_inner_chunks_ = sharding_ != nullptr && chunk_cache_ == nullptr &&
-                      sharding_->inner_chain().IsIdentity();
-  map_resident_ = options.map_resident && raw_inner_chunks_ && !engine_->options().direct_io &&
+  raw_chunks_ = chunk_cache_ == nullptr &&
+                (sharding_ != nullptr ? sharding_->inner_chain() : chain).IsIdentity();
+  map_resident_ = options.map_resident && sharding_ != nullptr && raw_chunks_ &&
+                  !engine_->options().direct_io &&
                   dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
   pool_ = std::make_unique<WorkerPool>(options.threads);
 }
@@ -231,6 +235,7 @@ CropReadStats CropReader::stats() const {
   s.chunks_mapped += chunks_mapped_.load(std::memory_order_relaxed);
   s.chunks_direct += chunks_direct_.load(std::memory_order_relaxed);
   s.chunks_range_decoded += chunks_range_decoded_.load(std::memory_order_relaxed);
+  s.chunks_range_read += chunks_range_read_.load(std::memory_order_relaxed);
   s.bytes_decompressed += bytes_decompressed_.load(std::memory_order_relaxed);
   return s;
 }
@@ -553,16 +558,40 @@ void CropReader::PrepareRequests(Call& call) {
         FailUnit(call, u, s.status);
         continue;
       }
-      unit.request = {.source = s.source, .offset_bytes = e.offset_bytes,
-                      .length_bytes = e.length_bytes, .tag = u};
+      uint64_t lo = 0, hi = e.length_bytes;
+      if (e.length_bytes == inner_bytes) std::tie(lo, hi) = RangeToRead(call, u, inner_bytes, false);
+      unit.range_read = hi - lo < e.length_bytes;
+      unit.range_lo = lo;
+      unit.request = {.source = s.source, .offset_bytes = e.offset_bytes + lo,
+                      .length_bytes = hi - lo, .tag = u};
     } else {
-      absl::StatusOr<engine::SourceId> src = array_.store().RegisterWithEngine(
-          *engine_, array_.StoreKey(unit.index), SourceUse::kWholeValue);
+      const std::string key = array_.StoreKey(unit.index);
+      uint64_t lo = 0, hi = inner_bytes;
+      std::tie(lo, hi) = RangeToRead(call, u, inner_bytes, true);
+      if (hi - lo < inner_bytes && !objects_) {
+        // Only a file that holds exactly one chunk's bytes is the chunk as it is; any other
+        // is read whole and decoded, which names what is wrong with it.
+        absl::StatusOr<uint64_t> size = array_.store().GetSize(key);
+        if (absl::IsNotFound(size.status())) {
+          FillUnit(call, u);
+          continue;
+        }
+        if (!size.ok()) {
+          FailUnit(call, u, WithPrefix(size.status(), array_.DescribeChunk(unit.index)));
+          continue;
+        }
+        if (*size != inner_bytes) lo = 0, hi = inner_bytes;
+      }
+      absl::StatusOr<engine::SourceId> src =
+          array_.store().RegisterWithEngine(*engine_, key, SourceUse::kWholeValue);
       if (!src.ok()) {
         FailUnit(call, u, WithPrefix(src.status(), array_.DescribeChunk(unit.index)));
         continue;
       }
-      unit.request = {.source = *src, .offset_bytes = 0, .length_bytes = bound, .tag = u};
+      unit.range_read = hi - lo < inner_bytes;
+      unit.range_lo = lo;
+      unit.request = {.source = *src, .offset_bytes = lo,
+                      .length_bytes = unit.range_read ? hi - lo : bound, .tag = u};
     }
     call.to_read.push_back(u);
   }
@@ -594,7 +623,7 @@ void CropReader::RunRounds(Call& call) {
   // Chunks stored as they are need no decode, only copies into the crops: done right in the
   // completion callback, on the I/O thread that has the bytes in cache, instead of a hand-off
   // per chunk to the decode pool.
-  const bool assemble_inline = raw_inner_chunks_;
+  const bool assemble_inline = raw_chunks_ && sharding_ != nullptr;
   size_t next = 0;
   while (next < call.to_read.size()) {
     uint64_t room;
@@ -680,11 +709,23 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
   }
   close_path();
   std::span<const std::byte> bytes(result.data, result.bytes_read);
+  const size_t elem = array_.data_type().size_bytes();
+  const size_t chunk_bytes = ShapeProduct(read_chunk_shape_) * elem;
+  if (unit.range_read && result.bytes_read == unit.request.length_bytes &&
+      (sharded || !objects_ || result.source_size == chunk_bytes)) {
+    // The stored chunk is the chunk as it is: copy the range straight into the crops.
+    chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
+    chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
+    chunks_range_read_.fetch_add(1, std::memory_order_relaxed);
+    return AssembleUnit(call, u, bytes.data(), unit.range_lo);
+  }
   Buffer whole;
-  if (!sharded && result.bytes_read == unit.request.length_bytes &&
-      result.source_size != result.bytes_read) {
-    // The value may be longer than the bound (an object that reported its size is known not
-    // to be): read it whole.
+  if (!sharded && (unit.range_read || (result.bytes_read == unit.request.length_bytes &&
+                                       result.source_size != result.bytes_read))) {
+    // A range of a chunk file that turned out not to hold exactly the chunk (an object of
+    // another size, a file changed since it was sized): read it whole, to decode or report.
+    // Or the value may be longer than the bound (an object that reported its size is known
+    // not to be): read it whole.
     absl::StatusOr<Buffer> got = array_.store().Get(array_.StoreKey(unit.index));
     if (!got.ok()) return FailUnit(call, u, WithPrefix(got.status(), what()));
     whole = std::move(*got);
@@ -696,8 +737,6 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
                                  what(), unit.request.length_bytes, unit.request.offset_bytes,
                                  result.bytes_read)));
   }
-  const size_t elem = array_.data_type().size_bytes();
-  const size_t chunk_bytes = ShapeProduct(read_chunk_shape_) * elem;
   const CodecChain& chain = sharded ? sharding_->inner_chain() : array_.codec_chain();
   chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
   if (chunk_cache_ == nullptr && chain.IsIdentity() && bytes.size() == chunk_bytes) {
@@ -819,30 +858,35 @@ void CropReader::AssembleMapped(Call& call) {
 
 std::pair<size_t, size_t> CropReader::NeededRange(const Call& call, uint32_t u) const {
   const Unit& unit = call.units[u];
-  const size_t ndim = read_chunk_shape_.size();
+  const size_t elem = array_.data_type().size_bytes();
   size_t lo = ~size_t{0}, hi = 0;
   for (uint32_t k = unit.first_use; k < unit.first_use + unit.num_uses; ++k) {
     const Use& use = call.uses[k];
-    const ChunkSlice& s = call.slices[use.crop][use.slice];
-    uint64_t first = 0, last = 0;
-    for (size_t d = 0; d < ndim; ++d) {
-      first = first * read_chunk_shape_[d] + s.in_chunk[d];
-      last = last * read_chunk_shape_[d] + s.in_chunk[d] + s.extent[d] - 1;
-    }
+    const auto [first, last] =
+        SliceByteRange(call.slices[use.crop][use.slice], read_chunk_shape_, elem);
     lo = std::min<size_t>(lo, first);
-    hi = std::max<size_t>(hi, last + 1);
+    hi = std::max<size_t>(hi, last);
   }
-  const size_t elem = array_.data_type().size_bytes();
-  return {lo * elem, hi * elem};
+  return {lo, hi};
 }
 
-void CropReader::AssembleUnit(Call& call, uint32_t u, const std::byte* chunk) {
+std::pair<uint64_t, uint64_t> CropReader::RangeToRead(const Call& call, uint32_t u,
+                                                      uint64_t chunk_bytes,
+                                                      bool chunk_file) const {
+  if (!options_.range_read || !raw_chunks_) return {0, chunk_bytes};
+  const auto [lo, hi] = NeededRange(call, u);
+  if (!ReadInPart(chunk_bytes, lo, hi, chunk_file)) return {0, chunk_bytes};
+  return {lo, hi};
+}
+
+void CropReader::AssembleUnit(Call& call, uint32_t u, const std::byte* chunk,
+                              uint64_t chunk_offset_bytes) {
   const Unit& unit = call.units[u];
   const size_t elem = array_.data_type().size_bytes();
   for (uint32_t k = unit.first_use; k < unit.first_use + unit.num_uses; ++k) {
     const Use& use = call.uses[k];
     AssembleSlice(chunk, read_chunk_shape_, call.slices[use.crop][use.slice],
-                  call.crops[use.crop].shape, call.outputs[use.crop], elem);
+                  call.crops[use.crop].shape, call.outputs[use.crop], elem, chunk_offset_bytes);
   }
 }
 

@@ -86,6 +86,14 @@ struct CropReaderOptions {
   // Chunks whose crops need only part of them decode only that byte range where the codecs can
   // (blosc lz4: CodecChain::CanDecodeRange). Off: every chunk decodes whole (for comparison).
   bool range_decode = true;
+  // Chunks stored as they are (no compression; no chunk cache) whose crops need only part of
+  // them are read only from the first to the last byte those crops need (C order), not whole.
+  // Inner chunks of a shard: whenever that is less than the chunk (the shard index gives the
+  // stored length). Chunk files: when it saves at least a quarter of the chunk and 16 KiB; a
+  // local file is sized first (one stat) and read in part only when it holds exactly one
+  // chunk's bytes; an object whose reported size is not exactly that is read again whole. Off:
+  // whole chunks are read (for comparison).
+  bool range_read = true;
   // For the reader's own engine (none was passed); its buffer arena is capped at
   // max(budget_bytes, 4 MiB).
   engine::EngineOptions engine;
@@ -103,6 +111,9 @@ struct CropReadStats {
   uint64_t chunks_cached = 0;    // chunks served from the decoded-chunk cache (no read)
   // Of chunks_decoded: decoded only between the first and last byte their crops need.
   uint64_t chunks_range_decoded = 0;
+  // Of chunks_decoded: stored as they are, and read only between the first and last byte their
+  // crops need (range_read).
+  uint64_t chunks_range_read = 0;
   // Bytes the decompressors produced: a whole decode counts the chunk's size, a range decode
   // what lz4 wrote (streams c-blosc stored raw are read in place and count nothing). Over
   // chunks_decoded x chunk size, the fraction of chunk bytes actually decoded.
@@ -169,7 +180,13 @@ class CropReader {
   // slices to the last (C order), [lo, hi).
   std::pair<size_t, size_t> NeededRange(const Call& call, uint32_t u) const;
   // Copies `chunk` (decoded, read_chunk_shape_) into every crop that needs unit `u`.
-  void AssembleUnit(Call& call, uint32_t u, const std::byte* chunk);
+  // `chunk` may hold only the chunk's bytes from `chunk_offset_bytes` on (see AssembleSlice).
+  void AssembleUnit(Call& call, uint32_t u, const std::byte* chunk,
+                    uint64_t chunk_offset_bytes = 0);
+  // range_read: the byte range of unit `u` to read instead of the whole stored chunk of
+  // `chunk_bytes` (ReadInPart; `chunk_file`: a chunk of its own), or {0, chunk_bytes}.
+  std::pair<uint64_t, uint64_t> RangeToRead(const Call& call, uint32_t u, uint64_t chunk_bytes,
+                                            bool chunk_file) const;
   // Serves the units whose chunks the cache holds; the rest still need reading.
   void ServeFromCache(Call& call);
   // map_resident: the shard's mapping (made or reused) and which of its pages are resident.
@@ -197,9 +214,9 @@ class CropReader {
 
   // map_resident: shards kept mapped between calls (linear shard number -> mapping), LRU,
   // their sizes summing to at most budget_bytes. Touched only by PrepareGroup.
-  // Sharded, inner chunks stored as they are (identity inner chain), no chunk cache: a read
-  // inner chunk is copied into the crops as it is.
-  bool raw_inner_chunks_ = false;
+  // The chunks reads deliver (inner chunks when sharded) are stored as they are (identity
+  // chain) and there is no chunk cache: a read chunk is copied into the crops as it is.
+  bool raw_chunks_ = false;
   bool map_resident_ = false;
   struct MappedShard {
     std::shared_ptr<MappedFile> file;
@@ -218,6 +235,7 @@ class CropReader {
   std::atomic<uint64_t> chunks_filled_{0};
   std::atomic<uint64_t> chunks_direct_{0};
   std::atomic<uint64_t> chunks_range_decoded_{0};
+  std::atomic<uint64_t> chunks_range_read_{0};
   std::atomic<uint64_t> bytes_decompressed_{0};
   std::atomic<uint64_t> chunks_cached_{0};
   std::atomic<uint64_t> chunks_mapped_{0};

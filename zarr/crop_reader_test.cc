@@ -72,6 +72,7 @@ std::vector<Layout> Layouts() {
       {"v2_u1_blosc", "arr/.zarray", V2("|u1", 'C', blosc), 1, false, false},
       {"v2_u2_blosc", "arr/.zarray", V2("<u2", 'C', blosc), 2, false, false},
       {"v2_u4_big_F", "arr/.zarray", V2(">u4", 'F', "null"), 4, false, false},
+      {"v2_u2_raw", "arr/.zarray", V2("<u2", 'C', "null"), 2, false, false},
       {"v2_u8_zlib", "arr/.zarray", V2("<u8", 'C', R"({"id": "zlib", "level": 1})"), 8, false,
        false},
       {"v3_u2_gzip", "arr/zarr.json", V3("uint16", "42", {4, 5, 3}, kGzip), 2, false, false},
@@ -252,6 +253,11 @@ TEST_P(CropReaderTest, RandomCropsMatchExpectedValuesAndReadBox) {
       if (budget == 1) {
         EXPECT_EQ(s.rounds, s.chunk_reads);
       }
+      // Inner chunks stored as they are, which crops need only part of, are read in part
+      // (chunk files this small are always read whole).
+      const bool raw_inner = GetParam().sharded && GetParam().name.find("raw") != std::string::npos;
+      EXPECT_EQ(s.chunks_range_read > 0, raw_inner);
+      EXPECT_LT(s.chunks_range_read, s.chunks_decoded);
     }
   }
 }
@@ -618,6 +624,120 @@ TEST(CropReader, WholeChunksDecodeStraightIntoTheOutput) {
     EXPECT_EQ(reader->stats().chunks_direct, 5u);
     std::filesystem::remove_all(tmpl);
   }
+}
+
+// Uncompressed chunk files of 64 KiB (v2, 64x64x64 uint16 in chunks of 32x32x32): crops that
+// need a small part of a chunk read only from its first to its last needed byte, with the same
+// bytes as whole reads. A chunk file of the wrong size is read whole and fails with its name; a
+// missing one is the fill value.
+TEST(CropReader, UncompressedChunkFilesAreReadInPart) {
+  char tmpl[] = "/tmp/zring_crop_range_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  ASSERT_OK_AND_ASSIGN(auto store, DirectoryStore::Open(tmpl));
+  const std::string meta = R"({"zarr_format": 2, "shape": [64, 64, 64], "chunks": [32, 32, 32],
+      "dtype": "<u2", "compressor": null, "fill_value": 7, "order": "C", "filters": null})";
+  ASSERT_OK(store->Set("a/.zarray", std::as_bytes(std::span(meta.data(), meta.size()))));
+  ASSERT_OK_AND_ASSIGN(auto array, Array::Open(*store, "a"));
+  auto value = [](uint64_t i, uint64_t j, uint64_t k) {
+    return static_cast<uint16_t>((i * 64 + j) * 64 + k);
+  };
+  for (uint64_t n = 0; n < 8; ++n) {
+    const V idx{n / 4, n / 2 % 2, n % 2};
+    std::vector<uint16_t> chunk(32 * 32 * 32);
+    for (uint64_t e = 0; e < chunk.size(); ++e) {
+      chunk[e] = value(idx[0] * 32 + e / 1024, idx[1] * 32 + e / 32 % 32, idx[2] * 32 + e % 32);
+    }
+    Buffer enc;
+    ASSERT_OK(array->EncodeChunk(idx, std::as_bytes(std::span(chunk)), enc));
+    ASSERT_EQ(enc.size(), 65536u);
+    ASSERT_OK(store->Set(array->StoreKey(idx), enc.span()));
+  }
+  std::mt19937_64 rng(5);
+  std::vector<Box> crops;
+  for (int n = 0; n < 200; ++n) {
+    Box b{V(3), V(3)};
+    for (size_t d = 0; d < 3; ++d) {
+      b.shape[d] = 1 + rng() % (n % 10 == 0 ? 40 : 6);
+      b.origin[d] = rng() % (64 - b.shape[d] + 1);
+    }
+    crops.push_back(b);
+  }
+  auto read_all = [&](bool range, std::vector<std::vector<uint16_t>>& bufs,
+                      std::vector<absl::Status>& st, CropReadStats& stats) {
+    CropReaderOptions o;
+    o.threads = 2;
+    o.engine.io_threads = 1;
+    o.range_read = range;
+    o.group_crops = 1;  // each crop's own ranges (a group reads the union of its crops')
+    ASSERT_OK_AND_ASSIGN(auto reader, CropReader::Create(*array, o));
+    bufs.assign(crops.size(), {});
+    std::vector<CropOutput> outs;
+    for (size_t i = 0; i < crops.size(); ++i) {
+      bufs[i].resize(crops[i].NumElements());
+      outs.push_back(CropOutput{std::as_writable_bytes(std::span(bufs[i]))});
+    }
+    ASSERT_OK_AND_ASSIGN(st, reader->ReadCrops(crops, outs));
+    stats = reader->stats();
+  };
+  auto expected = [&](const Box& c, uint64_t e, bool missing001, bool* in_bad) {
+    const uint64_t i = c.origin[0] + e / (c.shape[1] * c.shape[2]);
+    const uint64_t j = c.origin[1] + e / c.shape[2] % c.shape[1];
+    const uint64_t k = c.origin[2] + e % c.shape[2];
+    if (in_bad != nullptr && i < 32 && j < 32 && k < 32) *in_bad = true;
+    if (missing001 && i < 32 && j < 32 && k >= 32) return uint16_t{7};
+    return value(i, j, k);
+  };
+  std::vector<std::vector<uint16_t>> got[2];
+  std::vector<absl::Status> st[2];
+  CropReadStats stats[2];
+  for (bool range : {false, true}) {
+    read_all(range, got[range], st[range], stats[range]);
+    for (size_t i = 0; i < crops.size(); ++i) {
+      ASSERT_OK(st[range][i]) << DescribeBox(crops[i]);
+      for (uint64_t e = 0; e < got[range][i].size(); ++e) {
+        ASSERT_EQ(got[range][i][e], expected(crops[i], e, false, nullptr))
+            << DescribeBox(crops[i]) << " element " << e << (range ? " in part" : " whole");
+      }
+    }
+  }
+  EXPECT_EQ(stats[0].chunks_range_read, 0u);
+  EXPECT_GT(stats[1].chunks_range_read, stats[1].chunks_decoded / 2);
+  EXPECT_LT(stats[1].bytes_read * 4, stats[0].bytes_read);
+  EXPECT_EQ(stats[0].chunks_decoded, stats[1].chunks_decoded);
+
+  // Chunk 0.0.0 one byte longer than a chunk, 1.1.1 cut short, 0.0.1 gone.
+  const std::string root(tmpl);
+  {
+    FILE* f = fopen((root + "/a/0.0.0").c_str(), "ab");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(fputc(0, f), 0);
+    ASSERT_EQ(fclose(f), 0);
+  }
+  std::filesystem::resize_file(root + "/a/1.1.1", 1000);
+  std::filesystem::remove(root + "/a/0.0.1");
+  for (bool range : {false, true}) {
+    read_all(range, got[range], st[range], stats[range]);
+    for (size_t i = 0; i < crops.size(); ++i) {
+      const Box& c = crops[i];
+      const bool in_111 = c.origin[0] + c.shape[0] > 32 && c.origin[1] + c.shape[1] > 32 &&
+                          c.origin[2] + c.shape[2] > 32;
+      bool in_000 = false;
+      for (uint64_t e = 0; e < got[range][i].size() && !in_000; ++e) {
+        expected(c, e, true, &in_000);
+      }
+      if (in_000 || in_111) {
+        EXPECT_THAT(st[range][i], StatusIs(absl::StatusCode::kDataLoss,
+                                           HasSubstr(in_000 ? "0.0.0" : "1.1.1")))
+            << DescribeBox(c);
+        continue;
+      }
+      ASSERT_OK(st[range][i]) << DescribeBox(c);
+      for (uint64_t e = 0; e < got[range][i].size(); ++e) {
+        ASSERT_EQ(got[range][i][e], expected(c, e, true, nullptr)) << DescribeBox(c);
+      }
+    }
+  }
+  std::filesystem::remove_all(tmpl);
 }
 
 TEST(CropReader, NeedsADirectoryStore) {

@@ -140,6 +140,16 @@ PooledBuffer BufferPool::Allocate(size_t size_bytes) {
   return PooledBuffer(nullptr, p, size_bytes, -1);
 }
 
+size_t BufferPool::BlockBytes(size_t size_bytes) {
+  if (size_bytes == 0) return 0;
+  const int c = internal::Arena::ClassFor(size_bytes);
+  if (c < 0) {
+    return (size_bytes + kBufferAlignmentBytes - 1) / kBufferAlignmentBytes *
+           kBufferAlignmentBytes;
+  }
+  return internal::Arena::ClassBytes(c);
+}
+
 bool BufferPool::Contains(const void* p, size_t n) const {
   if (arena_ == nullptr) return false;
   auto addr = reinterpret_cast<uintptr_t>(p);

@@ -75,6 +75,11 @@ class BufferPool {
   // arena nor the heap has room (callers treat that as ResourceExhausted).
   PooledBuffer Allocate(size_t size_bytes);
 
+  // The memory Allocate(size_bytes) takes from the arena: `size_bytes` rounded up to a
+  // power-of-two multiple of 4096 (the arena's size classes). Callers that bound the bytes they
+  // keep in flight count this, so that what they bound fits the arena.
+  static size_t BlockBytes(size_t size_bytes);
+
   // True when [p, p + n) lies inside the arena, i.e. can be read with READ_FIXED buffer 0.
   bool Contains(const void* p, size_t n) const;
 

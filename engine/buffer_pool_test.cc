@@ -65,5 +65,23 @@ TEST(BufferPool, ZeroBytesIsAnEmptyBuffer) {
   EXPECT_FALSE(pool.Contains(heap.data(), 10));
 }
 
+TEST(BufferPool, BlockBytesIsWhatAnArenaBlockTakes) {
+  EXPECT_EQ(BufferPool::BlockBytes(0), 0u);
+  EXPECT_EQ(BufferPool::BlockBytes(1), 4096u);
+  EXPECT_EQ(BufferPool::BlockBytes(4096), 4096u);
+  EXPECT_EQ(BufferPool::BlockBytes(4097), 8192u);
+  EXPECT_EQ(BufferPool::BlockBytes(384 << 10), 512u << 10);
+  // Blocks of that size fill the arena exactly: no more fit, and none comes from the heap.
+  BufferPool pool(4 * (512 << 10));
+  std::vector<PooledBuffer> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(pool.Allocate(384 << 10));
+    EXPECT_TRUE(pool.Contains(held.back().data(), held.back().size())) << i;
+  }
+  PooledBuffer spill = pool.Allocate(384 << 10);
+  ASSERT_TRUE(spill);
+  EXPECT_FALSE(pool.Contains(spill.data(), spill.size()));
+}
+
 }  // namespace
 }  // namespace zring::engine

@@ -7,7 +7,7 @@
 //                  so that each crop lies inside the array
 //   --starts FILE  instead: one crop start per line, comma-separated (as the peer scripts in
 //                  bench/peers/ write and read them); --n then caps how many are used
-//   --threads N    decode workers (0: one per core); --budget-mib: stored bytes in flight
+//   --threads N    decode workers (0: one per core); --budget-mib: read buffers in flight
 //   --cache-mib N  decoded-chunk cache (LRU) kept across calls; 0 (default): off
 //   --group N      crops per ReadCrops call; output memory is one group's crops
 //   --plan-group N crops the reader plans and reads together inside a call (its group_crops;
@@ -416,7 +416,7 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_option("--seed", a->seed, "Seed for random starts");
   cmd->add_option("--starts", a->starts_file, "File of crop starts, one per line, a,b,c");
   cmd->add_option("--threads", a->threads, "Decode workers (0: one per core)");
-  cmd->add_option("--budget-mib", a->budget_mib, "Stored bytes in flight, MiB");
+  cmd->add_option("--budget-mib", a->budget_mib, "Read buffers in flight, MiB");
   cmd->add_option("--cache-mib", a->cache_mib,
                   "Decoded-chunk cache kept between calls, MiB (0: off)");
   cmd->add_option("--group", a->group, "Crops per ReadCrops call");

@@ -272,7 +272,7 @@ uint64_t RemoveStaleTemporaries(const std::string& root, const std::string& path
 
 // How --memory is shared between the slab, the source reader and the destination writer.
 struct MemoryPlan {
-  uint64_t reader_budget_bytes = 0;  // stored bytes in flight in the CropReader
+  uint64_t reader_budget_bytes = 0;  // read buffers in flight in the CropReader
   uint64_t reader_bytes = 0;         // its whole share: in flight, scratch chunks, index cache
   uint64_t writer_bytes = 0;         // encode workers' grid chunks
   uint64_t slab_budget_bytes = 0;    // preferred slab size

@@ -611,6 +611,12 @@ void CropReader::PrepareRequests(Call& call) {
 
 void CropReader::RunRounds(Call& call) {
   const uint64_t budget = std::max<uint64_t>(options_.budget_bytes, 1);
+  // What a read holds while in flight: its engine buffer, rounded up to the pool's block size,
+  // so that reads within the budget fit the engine's arena (capped at the budget) instead of
+  // spilling to the heap, whose freed blocks malloc may keep.
+  auto cost = [](const engine::ReadRequest& r) {
+    return static_cast<uint64_t>(engine::BufferPool::BlockBytes(r.length_bytes));
+  };
   // A unit is done: give back its bytes, and wake RunRounds if it may be waiting for them.
   auto release = [&call, budget](uint64_t length) {
     std::lock_guard<std::mutex> lock(call.mu);
@@ -637,8 +643,8 @@ void CropReader::RunRounds(Call& call) {
     uint64_t round_bytes = 0;
     while (next < call.to_read.size() && reqs.size() < engine::Engine::kMaxBatchRequests) {
       const engine::ReadRequest& r = call.units[call.to_read[next]].request;
-      if (!reqs.empty() && round_bytes + r.length_bytes > room) break;
-      round_bytes += r.length_bytes;
+      if (!reqs.empty() && round_bytes + cost(r) > room) break;
+      round_bytes += cost(r);
       reqs.push_back(r);
       ++next;
     }
@@ -654,21 +660,21 @@ void CropReader::RunRounds(Call& call) {
     }
     std::vector<uint32_t> round_units;
     for (const engine::ReadRequest& r : reqs) round_units.push_back(static_cast<uint32_t>(r.tag));
-    auto on_complete = [this, &call, &release, assemble_inline](uint32_t,
-                                                                engine::ReadResult& result) {
+    auto on_complete = [this, &call, &release, &cost, assemble_inline](
+                           uint32_t, engine::ReadResult& result) {
       const uint32_t u = static_cast<uint32_t>(result.tag);
       if (assemble_inline) {
         {
           engine::ReadResult done = std::move(result);
           ProcessUnit(call, u, done);
         }  // the read buffer goes back before the budget is released
-        return release(call.units[u].request.length_bytes);
+        return release(cost(call.units[u].request));
       }
       auto owned = std::make_shared<engine::ReadResult>(std::move(result));
-      pool_->Post([this, &call, &release, owned = std::move(owned), u]() mutable {
+      pool_->Post([this, &call, &release, &cost, owned = std::move(owned), u]() mutable {
         ProcessUnit(call, u, *owned);
         owned.reset();  // the read buffer goes back before the budget is released
-        release(call.units[u].request.length_bytes);
+        release(cost(call.units[u].request));
       });
     };
     absl::StatusOr<std::shared_ptr<engine::Batch>> batch =

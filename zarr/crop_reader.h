@@ -62,7 +62,9 @@ namespace zring::zarr {
 
 struct CropReaderOptions {
   int threads = 0;                         // decode workers; 0: one per online core
-  uint64_t budget_bytes = 256 << 20;       // stored bytes in flight (read, not yet decoded)
+  // Read buffers in flight (read, not yet decoded), each counted at the engine pool block it
+  // takes (BufferPool::BlockBytes: its length rounded up to a power-of-two multiple of 4 KiB).
+  uint64_t budget_bytes = 256 << 20;
   uint64_t index_cache_bytes = 64 << 20;   // decoded shard indexes kept between calls
   // Crops planned and read together. A longer list streams through in groups of this many, so
   // the plan's memory (a few dozen bytes per crop and chunk) stays bounded however long the

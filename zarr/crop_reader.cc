@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <future>
 #include <system_error>
 #include <mutex>
@@ -183,7 +184,7 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   }
   raw_chunks_ = chunk_cache_ == nullptr &&
                 (sharding_ != nullptr ? sharding_->inner_chain() : chain).IsIdentity();
-  map_resident_ = options.map_resident && sharding_ != nullptr && raw_chunks_ &&
+  map_resident_ = options.map_resident && sharding_ != nullptr && chunk_cache_ == nullptr &&
                   !engine_->options().direct_io &&
                   dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
   pool_ = std::make_unique<WorkerPool>(options.threads);
@@ -549,7 +550,7 @@ void CropReader::PrepareRequests(Call& call) {
         continue;
       }
       const ShardIndexEntry& e = s.entries[unit.inner_number];
-      if (s.map != nullptr && e.length_bytes == inner_bytes &&
+      if (s.map != nullptr && (!raw_chunks_ || e.length_bytes == inner_bytes) &&
           Resident(*s.map, s.resident, e.offset_bytes, e.length_bytes)) {
         call.mapped.push_back(u);
         continue;
@@ -743,8 +744,20 @@ void CropReader::ProcessUnit(Call& call, uint32_t u, engine::ReadResult& result)
                                  what(), unit.request.length_bytes, unit.request.offset_bytes,
                                  result.bytes_read)));
   }
-  const CodecChain& chain = sharded ? sharding_->inner_chain() : array_.codec_chain();
   chunk_bytes_read_.fetch_add(bytes.size(), std::memory_order_relaxed);
+  DecodeUnit(call, u, bytes);
+}
+
+void CropReader::DecodeUnit(Call& call, uint32_t u, std::span<const std::byte> bytes) {
+  const Unit& unit = call.units[u];
+  const bool sharded = sharding_ != nullptr;
+  auto what = [&] {
+    std::string d = array_.DescribeChunk(sharded ? call.shards[unit.shard].index : unit.index);
+    return sharded ? fmt::format("inner chunk {} of {}", unit.inner_number, d) : d;
+  };
+  const size_t elem = array_.data_type().size_bytes();
+  const size_t chunk_bytes = ShapeProduct(read_chunk_shape_) * elem;
+  const CodecChain& chain = sharded ? sharding_->inner_chain() : array_.codec_chain();
   if (chunk_cache_ == nullptr && chain.IsIdentity() && bytes.size() == chunk_bytes) {
     // Stored bytes are the chunk: assemble from the read buffer, no decode pass.
     chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
@@ -832,18 +845,27 @@ void CropReader::MapShard(Call& call, ShardInfo& s) {
 void CropReader::AssembleMapped(Call& call) {
   const size_t n = call.mapped.size();
   if (n == 0) return;
-  // Contiguous runs of units (shard by shard), a few hundred each, taken in turn by the pool's
-  // threads and this one.
-  const size_t parts = std::clamp<size_t>(n / 256, 1, 256);
+  // Contiguous runs of units (shard by shard), taken in turn by the pool's threads and this
+  // one: a few hundred copies each, or a few decodes.
+  const size_t parts = raw_chunks_ ? std::clamp<size_t>(n / 256, 1, 256)
+                                   : std::clamp<size_t>((n + 7) / 8, 1, 1024);
   auto run = [this, &call, n, parts](size_t part) {
     uint64_t bytes = 0, done = 0;
+    // Compressed inner chunks are copied out of the mapping (the guarded part: no locks, no
+    // allocation), then decoded as a read one would be.
+    thread_local Buffer stored;
     for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) {
       const uint32_t u = call.mapped[i];
       const Unit& unit = call.units[u];
       const ShardInfo& s = call.shards[unit.shard];
       const ShardIndexEntry& e = s.entries[unit.inner_number];
       const std::byte* chunk = s.map->data() + e.offset_bytes;
-      if (!GuardMappedRead([&] { AssembleUnit(call, u, chunk); })) {
+      if (!raw_chunks_) stored.Resize(e.length_bytes);
+      const bool ok = raw_chunks_ ? GuardMappedRead([&] { AssembleUnit(call, u, chunk); })
+                                  : GuardMappedRead([&] {
+                                      std::memcpy(stored.data(), chunk, e.length_bytes);
+                                    });
+      if (!ok) {
         FailUnit(call, u, absl::DataLossError(fmt::format(
                               "inner chunk {} of {}: bytes {}..{} of {} could not be read "
                               "through its mapping (the file shrank while being read, or the "
@@ -854,8 +876,9 @@ void CropReader::AssembleMapped(Call& call) {
       }
       bytes += e.length_bytes;
       ++done;
+      if (!raw_chunks_) DecodeUnit(call, u, std::span<const std::byte>(stored.data(), e.length_bytes));
     }
-    chunks_decoded_.fetch_add(done, std::memory_order_relaxed);
+    if (raw_chunks_) chunks_decoded_.fetch_add(done, std::memory_order_relaxed);
     chunks_mapped_.fetch_add(done, std::memory_order_relaxed);
     chunk_bytes_read_.fetch_add(bytes, std::memory_order_relaxed);
   };

@@ -74,10 +74,11 @@ struct CropReaderOptions {
   // Decoded chunks (inner chunks when sharded) kept between calls, LRU, bounded in bytes; for
   // workloads that revisit chunks. 0: off. Assumes the store does not change meanwhile.
   uint64_t chunk_cache_bytes = 0;
-  // Local sharded arrays whose inner chunks are stored as they are (no compression): inner
-  // chunks whose pages are all in the page cache (mincore) are copied into the crops straight
-  // from a read-only mapping of their shard, with no read, syscall or buffer in between; the
-  // others are read through the engine as usual. Shards stay mapped between calls, LRU, at
+  // Local sharded arrays: inner chunks whose pages are all in the page cache (mincore) are taken
+  // from a read-only mapping of their shard instead of being read, with no syscall, engine
+  // buffer or hand-off between threads: stored as they are (no compression), they are copied
+  // straight into the crops; compressed, the decoding thread copies them out of the mapping and
+  // decodes them. The others are read through the engine as usual. Shards stay mapped between calls, LRU, at
   // most budget_bytes of them (a larger shard is not mapped; while one group is read and the
   // next planned, the first's may stay mapped beyond that). A shard that shrinks while it is
   // mapped fails the crops that needed the lost bytes: the SIGBUS is caught (zarr/mapped_file.h;
@@ -174,6 +175,8 @@ class CropReader {
   void PrepareRequests(Call& call);
   void RunRounds(Call& call);
   void ProcessUnit(Call& call, uint32_t unit, engine::ReadResult& result);
+  // Decodes unit `u`'s stored bytes (checked to be whole) and assembles it into its crops.
+  void DecodeUnit(Call& call, uint32_t unit, std::span<const std::byte> bytes);
   void FailUnit(Call& call, uint32_t unit, const absl::Status& status);
   // Where a chunk may decode straight into a crop's output, or empty.
   std::span<std::byte> DirectTarget(const Call& call, uint32_t unit, size_t chunk_bytes) const;

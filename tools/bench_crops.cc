@@ -18,7 +18,7 @@
 //                  (CropReaderOptions::range_decode off; to measure what range decoding gives)
 //   --no-range-read  read every uncompressed chunk whole, also those the crops need only part of
 //                  (CropReaderOptions::range_read off; to measure what range reads give)
-//   --no-map       read every uncompressed inner chunk through the engine, also those already
+//   --no-map       read every inner chunk through the engine, also those already
 //                  in the page cache (which by default are copied from a mapping of their
 //                  shard: CropReaderOptions::map_resident)
 //   --iolog FILE   also write the stored byte ranges the crops read as a fio iolog
@@ -428,7 +428,7 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_flag("--no-range-read", a->no_range_read,
                 "Read every uncompressed chunk whole, also those the crops need only part of");
   cmd->add_flag("--no-map", a->no_map,
-                "Read uncompressed inner chunks in the page cache through the engine too, not "
+                "Read inner chunks in the page cache through the engine too, not "
                 "from a mapping of their shard");
   cmd->add_option("--iolog", a->iolog,
                   "Also write the stored byte ranges the crops read as a fio iolog (replay "

@@ -18,9 +18,9 @@
 //                  (CropReaderOptions::range_decode off; to measure what range decoding gives)
 //   --no-range-read  read every uncompressed chunk whole, also those the crops need only part of
 //                  (CropReaderOptions::range_read off; to measure what range reads give)
-//   --no-map       read every inner chunk through the engine, also those already
-//                  in the page cache (which by default are copied from a mapping of their
-//                  shard: CropReaderOptions::map_resident)
+//   --no-map       read every chunk through the engine, also those already in the page cache
+//                  (which by default are copied from a mapping of their shard, or for chunk
+//                  files read by the decoding threads: CropReaderOptions::map_resident)
 //   --iolog FILE   also write the stored byte ranges the crops read as a fio iolog
 //   --warmup       read every crop once, untimed, first (page cache warm)
 //   --ceiling      also measure the whole-chunk decode ceiling: one thread decodes (from memory)
@@ -348,15 +348,18 @@ void RunBenchCrops(const BenchCropsArgs& a) {
   const double chunks = static_cast<double>(after.chunks_decoded - before.chunks_decoded);
   const uint64_t read = after.bytes_read - before.bytes_read;
   const uint64_t mapped = after.chunks_mapped - before.chunks_mapped;
+  const uint64_t resident = after.chunks_resident_read - before.chunks_resident_read;
   const uint64_t range_read = after.chunks_range_read - before.chunks_range_read;
   const double out_bytes = n * static_cast<double>(crop_bytes);
   if (a.json) {
     std::printf(
         "{\"crops\": %.0f, \"seconds\": %.6f, \"crops_per_s\": %.1f, \"out_bytes_per_s\": %.0f, "
         "\"chunks_per_s\": %.1f, \"chunks_decoded\": %.0f, \"chunks_mapped\": %llu, "
-        "\"chunks_range_read\": %llu, \"bytes_read\": %llu%s%s%s}\n",
+        "\"chunks_resident_read\": %llu, \"chunks_range_read\": %llu, \"bytes_read\": %llu"
+        "%s%s%s}\n",
         n, seconds, n / seconds, out_bytes / seconds, chunks / seconds, chunks,
-        static_cast<unsigned long long>(mapped), static_cast<unsigned long long>(range_read),
+        static_cast<unsigned long long>(mapped), static_cast<unsigned long long>(resident),
+        static_cast<unsigned long long>(range_read),
         static_cast<unsigned long long>(read),
         a.checksum ? fmt::format(", \"sha256\": \"{}\"", hex).c_str() : "",
         a.ceiling ? fmt::format(", \"ceiling_chunks_per_s_per_core\": {:.1f}, "
@@ -390,6 +393,11 @@ void RunBenchCrops(const BenchCropsArgs& a) {
     if (mapped > 0) {
       std::printf("mapped       %llu of the chunks copied from a mapping of their shard\n",
                   static_cast<unsigned long long>(mapped));
+    }
+    if (resident > 0) {
+      std::printf("resident     %llu of the chunk files read by the decoding threads from the "
+                  "page cache\n",
+                  static_cast<unsigned long long>(resident));
     }
     if (remote) PrintRemote(net);
     if (a.checksum) std::printf("sha256       %s\n", hex.c_str());
@@ -428,8 +436,8 @@ void RegisterBenchCrops(CLI::App& bench) {
   cmd->add_flag("--no-range-read", a->no_range_read,
                 "Read every uncompressed chunk whole, also those the crops need only part of");
   cmd->add_flag("--no-map", a->no_map,
-                "Read inner chunks in the page cache through the engine too, not "
-                "from a mapping of their shard");
+                "Read chunks in the page cache through the engine too, not from a mapping of "
+                "their shard (inner chunks) or by the decoding threads (chunk files)");
   cmd->add_option("--iolog", a->iolog,
                   "Also write the stored byte ranges the crops read as a fio iolog (replay "
                   "with fio --read_iolog; bench/peers/cold_vs_fio.py)");

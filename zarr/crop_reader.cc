@@ -1,5 +1,10 @@
 #include "zarr/crop_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
@@ -109,6 +114,8 @@ struct CropReader::Call {
   std::vector<ShardInfo> shards;
   std::vector<uint32_t> to_read;  // units with a request, in submission order
   std::vector<uint32_t> mapped;   // units copied from their shard's mapping instead
+  // read_resident_: chunk files tried on the decoding threads first; those left to the engine.
+  std::vector<uint32_t> resident_try, resident_missed;
   uint64_t mapped_bytes = 0;      // sizes of the shards this call maps
   std::mutex mu;
   std::condition_variable cv;
@@ -131,6 +138,8 @@ struct CropReader::Call {
     shards.clear();
     to_read.clear();
     mapped.clear();
+    resident_try.clear();
+    resident_missed.clear();
     mapped_bytes = 0;
     status.clear();
     inflight_bytes = 0;
@@ -187,6 +196,9 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   map_resident_ = options.map_resident && sharding_ != nullptr && chunk_cache_ == nullptr &&
                   !engine_->options().direct_io &&
                   dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
+  read_resident_ = options.map_resident && sharding_ == nullptr && chunk_cache_ == nullptr &&
+                   !engine_->options().direct_io &&
+                   dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
   pool_ = std::make_unique<WorkerPool>(options.threads);
 }
 
@@ -234,6 +246,7 @@ CropReadStats CropReader::stats() const {
   s.chunks_filled += chunks_filled_.load(std::memory_order_relaxed);
   s.chunks_cached += chunks_cached_.load(std::memory_order_relaxed);
   s.chunks_mapped += chunks_mapped_.load(std::memory_order_relaxed);
+  s.chunks_resident_read += chunks_resident_read_.load(std::memory_order_relaxed);
   s.chunks_direct += chunks_direct_.load(std::memory_order_relaxed);
   s.chunks_range_decoded += chunks_range_decoded_.load(std::memory_order_relaxed);
   s.chunks_range_read += chunks_range_read_.load(std::memory_order_relaxed);
@@ -313,6 +326,7 @@ void CropReader::PrepareGroup(Call& call, std::span<const Box> crops,
 
 std::vector<absl::Status> CropReader::ExecuteGroup(Call& call) {
   AssembleMapped(call);
+  ReadResidentFiles(call);
   RunRounds(call);
   for (const ShardInfo& s : call.shards) {
     if (s.source != engine::kInvalidSource) engine_->CloseSource(s.source).IgnoreError();
@@ -531,10 +545,6 @@ absl::Status CropReader::ObjectShardSize(ShardInfo& s, const engine::ReadResult&
 }
 
 void CropReader::PrepareRequests(Call& call) {
-  // A chunk file's size is not known without a stat; read up to a bound that any sane encoding
-  // of the chunk fits in, and fall back to a whole-file read when the bound was reached.
-  const uint64_t chunk_bytes = array_.chunk_size_bytes();
-  const uint64_t bound = chunk_bytes + chunk_bytes / 4 + (64 << 10);
   const uint64_t inner_bytes = ShapeProduct(read_chunk_shape_) * array_.data_type().size_bytes();
   for (uint32_t u = 0; u < call.units.size(); ++u) {
     Unit& unit = call.units[u];
@@ -565,36 +575,12 @@ void CropReader::PrepareRequests(Call& call) {
       unit.range_lo = lo;
       unit.request = {.source = s.source, .offset_bytes = e.offset_bytes + lo,
                       .length_bytes = hi - lo, .tag = u};
+      call.to_read.push_back(u);
+    } else if (read_resident_) {
+      call.resident_try.push_back(u);
     } else {
-      const std::string key = array_.StoreKey(unit.index);
-      uint64_t lo = 0, hi = inner_bytes;
-      std::tie(lo, hi) = RangeToRead(call, u, inner_bytes, true);
-      if (hi - lo < inner_bytes && !objects_) {
-        // Only a file that holds exactly one chunk's bytes is the chunk as it is; any other
-        // is read whole and decoded, which names what is wrong with it.
-        absl::StatusOr<uint64_t> size = array_.store().GetSize(key);
-        if (absl::IsNotFound(size.status())) {
-          FillUnit(call, u);
-          continue;
-        }
-        if (!size.ok()) {
-          FailUnit(call, u, WithPrefix(size.status(), array_.DescribeChunk(unit.index)));
-          continue;
-        }
-        if (*size != inner_bytes) lo = 0, hi = inner_bytes;
-      }
-      absl::StatusOr<engine::SourceId> src =
-          array_.store().RegisterWithEngine(*engine_, key, SourceUse::kWholeValue);
-      if (!src.ok()) {
-        FailUnit(call, u, WithPrefix(src.status(), array_.DescribeChunk(unit.index)));
-        continue;
-      }
-      unit.range_read = hi - lo < inner_bytes;
-      unit.range_lo = lo;
-      unit.request = {.source = *src, .offset_bytes = lo,
-                      .length_bytes = unit.range_read ? hi - lo : bound, .tag = u};
+      RequestChunkFile(call, u);
     }
-    call.to_read.push_back(u);
   }
   if (sharding_ != nullptr) {
     // Inner chunks of one shard in file order, so the engine can merge near ranges. Units come
@@ -608,6 +594,110 @@ void CropReader::PrepareRequests(Call& call) {
       std::stable_sort(call.to_read.begin(), call.to_read.end(), file_order);
     }
   }
+}
+
+bool CropReader::RequestChunkFile(Call& call, uint32_t u) {
+  Unit& unit = call.units[u];
+  // A chunk file's size is not known without a stat; read up to a bound that any sane encoding
+  // of the chunk fits in, and fall back to a whole-file read when the bound was reached.
+  const uint64_t inner_bytes = array_.chunk_size_bytes();
+  const uint64_t bound = inner_bytes + inner_bytes / 4 + (64 << 10);
+  const std::string key = array_.StoreKey(unit.index);
+  uint64_t lo = 0, hi = inner_bytes;
+  std::tie(lo, hi) = RangeToRead(call, u, inner_bytes, true);
+  if (hi - lo < inner_bytes && !objects_) {
+    // Only a file that holds exactly one chunk's bytes is the chunk as it is; any other is read
+    // whole and decoded, which names what is wrong with it.
+    absl::StatusOr<uint64_t> size = array_.store().GetSize(key);
+    if (absl::IsNotFound(size.status())) {
+      FillUnit(call, u);
+      return false;
+    }
+    if (!size.ok()) {
+      FailUnit(call, u, WithPrefix(size.status(), array_.DescribeChunk(unit.index)));
+      return false;
+    }
+    if (*size != inner_bytes) lo = 0, hi = inner_bytes;
+  }
+  absl::StatusOr<engine::SourceId> src =
+      array_.store().RegisterWithEngine(*engine_, key, SourceUse::kWholeValue);
+  if (!src.ok()) {
+    FailUnit(call, u, WithPrefix(src.status(), array_.DescribeChunk(unit.index)));
+    return false;
+  }
+  unit.range_read = hi - lo < inner_bytes;
+  unit.range_lo = lo;
+  unit.request = {.source = *src, .offset_bytes = lo,
+                  .length_bytes = unit.range_read ? hi - lo : bound, .tag = u};
+  call.to_read.push_back(u);
+  return true;
+}
+
+void CropReader::ReadResidentFiles(Call& call) {
+  const size_t n = call.resident_try.size();
+  if (n == 0) return;
+  const auto& dir = static_cast<const DirectoryStore&>(array_.store());
+  // One chunk file per part (each a read and a decode, tens of microseconds or more), so that
+  // the few chunks of a small call spread over every thread.
+  const size_t parts = std::clamp<size_t>(n, 1, 1024);
+  auto run = [this, &call, &dir, n, parts](size_t part) {
+    for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) {
+      const uint32_t u = call.resident_try[i];
+      if (!ReadResidentFile(call, u, dir.PathOf(array_.StoreKey(call.units[u].index)))) {
+        std::lock_guard<std::mutex> lock(call.mu);
+        call.resident_missed.push_back(u);
+      }
+    }
+  };
+  pool_->RunParts(parts, run);
+  // What the page cache did not hold is read through the engine, in plan order.
+  std::sort(call.resident_missed.begin(), call.resident_missed.end());
+  for (uint32_t u : call.resident_missed) RequestChunkFile(call, u);
+}
+
+bool CropReader::ReadResidentFile(Call& call, uint32_t u, const std::string& path) {
+  if (nowait_refused_.load(std::memory_order_relaxed)) return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) return false;  // the engine reads it, and names what is wrong
+    FillUnit(call, u);                  // no chunk stored: the fill value
+    return true;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  const uint64_t inner_bytes = array_.chunk_size_bytes();
+  // Larger than the engine's bound, or empty: the engine's path reads and reports it.
+  if (size == 0 || size > inner_bytes + inner_bytes / 4 + (64 << 10)) return false;
+  // The same part-read decision as the engine's path (the stat it would cost is done).
+  uint64_t lo = 0, hi = size;
+  if (size == inner_bytes) std::tie(lo, hi) = RangeToRead(call, u, inner_bytes, true);
+  thread_local Buffer stored;
+  stored.Resize(hi - lo);
+  iovec iov{stored.data(), hi - lo};
+  const ssize_t got = ::preadv2(fd, &iov, 1, static_cast<off_t>(lo), RWF_NOWAIT);
+  if (got < 0) {
+    if (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS) {
+      nowait_refused_.store(true, std::memory_order_relaxed);
+    }
+    return false;
+  }
+  // Not all of it in the page cache (or the file changed since fstat): the engine reads it.
+  if (static_cast<uint64_t>(got) != hi - lo) return false;
+  chunk_bytes_read_.fetch_add(hi - lo, std::memory_order_relaxed);
+  chunks_resident_read_.fetch_add(1, std::memory_order_relaxed);
+  if (hi - lo < size) {  // part of a chunk stored as it is: copied straight into the crops
+    chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
+    chunks_range_read_.fetch_add(1, std::memory_order_relaxed);
+    AssembleUnit(call, u, stored.data(), lo);
+    return true;
+  }
+  DecodeUnit(call, u, std::span<const std::byte>(stored.data(), size));
+  return true;
 }
 
 void CropReader::RunRounds(Call& call) {

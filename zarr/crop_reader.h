@@ -74,11 +74,15 @@ struct CropReaderOptions {
   // Decoded chunks (inner chunks when sharded) kept between calls, LRU, bounded in bytes; for
   // workloads that revisit chunks. 0: off. Assumes the store does not change meanwhile.
   uint64_t chunk_cache_bytes = 0;
-  // Local sharded arrays: inner chunks whose pages are all in the page cache (mincore) are taken
-  // from a read-only mapping of their shard instead of being read, with no syscall, engine
-  // buffer or hand-off between threads: stored as they are (no compression), they are copied
-  // straight into the crops; compressed, the decoding thread copies them out of the mapping and
-  // decodes them. The others are read through the engine as usual. Shards stay mapped between calls, LRU, at
+  // Local arrays: chunks already in the page cache are taken without the engine, by the threads
+  // that decode them, so reading overlaps decoding with no hand-off between threads.
+  // Sharded: inner chunks whose pages are all in the page cache (mincore) are taken from a
+  // read-only mapping of their shard, with no syscall or engine buffer: stored as they are (no
+  // compression), they are copied straight into the crops; compressed, the decoding thread
+  // copies them out of the mapping and decodes them. Chunk files (unsharded): the decoding
+  // thread opens the file and reads it with preadv2(RWF_NOWAIT), which reads only what the page
+  // cache holds; a file not wholly in it (or of an unexpected size) is read through the engine
+  // after the others. The others are read through the engine as usual. Shards stay mapped between calls, LRU, at
   // most budget_bytes of them (a larger shard is not mapped; while one group is read and the
   // next planned, the first's may stay mapped beyond that). A shard that shrinks while it is
   // mapped fails the crops that needed the lost bytes: the SIGBUS is caught (zarr/mapped_file.h;
@@ -123,6 +127,9 @@ struct CropReadStats {
   uint64_t bytes_decompressed = 0;
   // Of chunks_decoded: copied from a mapping of their shard (map_resident), not read.
   uint64_t chunks_mapped = 0;
+  // Of chunks_decoded: chunk files read by the decoding thread because the page cache held them
+  // (map_resident), not through the engine.
+  uint64_t chunks_resident_read = 0;
 };
 
 class CropReader {
@@ -198,6 +205,15 @@ class CropReader {
   void MapShard(Call& call, ShardInfo& s);
   // Copies the units in call.mapped from their shards' mappings, on the pool and this thread.
   void AssembleMapped(Call& call);
+  // read_resident_: reads and decodes, on the pool and this thread, the chunk files of
+  // call.resident_try that the page cache holds; the others get engine requests.
+  void ReadResidentFiles(Call& call);
+  // One chunk file for ReadResidentFiles: false when it is left to the engine (not wholly in the
+  // page cache, not a regular file of a plausible size, or not openable but present).
+  bool ReadResidentFile(Call& call, uint32_t unit, const std::string& path);
+  // The engine request for unsharded unit `u` (range_read decided here); false when the unit
+  // was filled or failed instead.
+  bool RequestChunkFile(Call& call, uint32_t unit);
 
   const Array& array_;
   const CropReaderOptions options_;
@@ -223,6 +239,10 @@ class CropReader {
   // chain) and there is no chunk cache: a read chunk is copied into the crops as it is.
   bool raw_chunks_ = false;
   bool map_resident_ = false;
+  // map_resident for chunk files (unsharded, local, no O_DIRECT, no chunk cache); cleared for
+  // good when the file system refuses RWF_NOWAIT.
+  bool read_resident_ = false;
+  std::atomic<bool> nowait_refused_{false};
   struct MappedShard {
     std::shared_ptr<MappedFile> file;
     std::list<uint64_t>::iterator lru;
@@ -244,6 +264,7 @@ class CropReader {
   std::atomic<uint64_t> bytes_decompressed_{0};
   std::atomic<uint64_t> chunks_cached_{0};
   std::atomic<uint64_t> chunks_mapped_{0};
+  std::atomic<uint64_t> chunks_resident_read_{0};
   std::mutex call_mu_;  // one ReadCrops at a time
 
   // The async call thread, started by the first ReadCropsAsync.

@@ -288,8 +288,8 @@ TEST_P(CropReaderTest, RangeDecodeOffDecodesWholeChunksWithTheSameBytes) {
 }
 
 // map_resident: inner chunks in the page cache (these were just written) are taken from
-// mappings of their shards (copied into the crops as they are, or copied out and decoded), with
-// the same bytes; unsharded layouts ignore the option.
+// mappings of their shards (copied into the crops as they are, or copied out and decoded), and
+// chunk files in it are read by the decoding threads, with the same bytes as engine reads.
 TEST_P(CropReaderTest, MappedShardsGiveTheSameBytes) {
   const std::vector<Box> crops = RandomCrops(60, 31);
   const Layout& l = GetParam();
@@ -321,6 +321,13 @@ TEST_P(CropReaderTest, MappedShardsGiveTheSameBytes) {
       EXPECT_EQ(s.chunks_mapped + s.chunk_reads, s.chunks_decoded);
     } else {
       EXPECT_EQ(s.chunks_mapped, 0u);
+    }
+    if (!l.sharded) {  // every stored chunk file is in the page cache: none through the engine
+      EXPECT_GT(s.chunks_resident_read, 0u);
+      EXPECT_EQ(s.chunks_resident_read, s.chunks_decoded);
+      EXPECT_EQ(s.chunk_reads, 0u);
+    } else {
+      EXPECT_EQ(s.chunks_resident_read, 0u);
     }
   }
   if (!mappable) return;
@@ -663,11 +670,14 @@ TEST(CropReader, UncompressedChunkFilesAreReadInPart) {
     }
     crops.push_back(b);
   }
-  auto read_all = [&](bool range, std::vector<std::vector<uint16_t>>& bufs,
+  // resident: chunk files in the page cache (all of them here) read by the decoding threads
+  // (map_resident), or every one through the engine.
+  auto read_all = [&](bool resident, bool range, std::vector<std::vector<uint16_t>>& bufs,
                       std::vector<absl::Status>& st, CropReadStats& stats) {
     CropReaderOptions o;
     o.threads = 2;
     o.engine.io_threads = 1;
+    o.map_resident = resident;
     o.range_read = range;
     o.group_crops = 1;  // each crop's own ranges (a group reads the union of its crops')
     ASSERT_OK_AND_ASSIGN(auto reader, CropReader::Create(*array, o));
@@ -691,20 +701,27 @@ TEST(CropReader, UncompressedChunkFilesAreReadInPart) {
   std::vector<std::vector<uint16_t>> got[2];
   std::vector<absl::Status> st[2];
   CropReadStats stats[2];
-  for (bool range : {false, true}) {
-    read_all(range, got[range], st[range], stats[range]);
-    for (size_t i = 0; i < crops.size(); ++i) {
-      ASSERT_OK(st[range][i]) << DescribeBox(crops[i]);
-      for (uint64_t e = 0; e < got[range][i].size(); ++e) {
-        ASSERT_EQ(got[range][i][e], expected(crops[i], e, false, nullptr))
-            << DescribeBox(crops[i]) << " element " << e << (range ? " in part" : " whole");
+  for (bool resident : {false, true}) {
+    SCOPED_TRACE(resident ? "read by the decoding threads" : "read through the engine");
+    for (bool range : {false, true}) {
+      read_all(resident, range, got[range], st[range], stats[range]);
+      for (size_t i = 0; i < crops.size(); ++i) {
+        ASSERT_OK(st[range][i]) << DescribeBox(crops[i]);
+        for (uint64_t e = 0; e < got[range][i].size(); ++e) {
+          ASSERT_EQ(got[range][i][e], expected(crops[i], e, false, nullptr))
+              << DescribeBox(crops[i]) << " element " << e << (range ? " in part" : " whole");
+        }
+      }
+      EXPECT_EQ(stats[range].chunks_resident_read, resident ? stats[range].chunks_decoded : 0u);
+      if (resident) {
+        EXPECT_EQ(stats[range].chunk_reads, 0u);
       }
     }
+    EXPECT_EQ(stats[0].chunks_range_read, 0u);
+    EXPECT_GT(stats[1].chunks_range_read, stats[1].chunks_decoded / 2);
+    EXPECT_LT(stats[1].bytes_read * 4, stats[0].bytes_read);
+    EXPECT_EQ(stats[0].chunks_decoded, stats[1].chunks_decoded);
   }
-  EXPECT_EQ(stats[0].chunks_range_read, 0u);
-  EXPECT_GT(stats[1].chunks_range_read, stats[1].chunks_decoded / 2);
-  EXPECT_LT(stats[1].bytes_read * 4, stats[0].bytes_read);
-  EXPECT_EQ(stats[0].chunks_decoded, stats[1].chunks_decoded);
 
   // Chunk 0.0.0 one byte longer than a chunk, 1.1.1 cut short, 0.0.1 gone.
   const std::string root(tmpl);
@@ -716,8 +733,10 @@ TEST(CropReader, UncompressedChunkFilesAreReadInPart) {
   }
   std::filesystem::resize_file(root + "/a/1.1.1", 1000);
   std::filesystem::remove(root + "/a/0.0.1");
-  for (bool range : {false, true}) {
-    read_all(range, got[range], st[range], stats[range]);
+  for (int mode = 0; mode < 4; ++mode) {
+    const bool range = mode & 1, resident = mode & 2;
+    SCOPED_TRACE(fmt::format("range_read {} map_resident {}", range, resident));
+    read_all(resident, range, got[range], st[range], stats[range]);
     for (size_t i = 0; i < crops.size(); ++i) {
       const Box& c = crops[i];
       const bool in_111 = c.origin[0] + c.shape[0] > 32 && c.origin[1] + c.shape[1] > 32 &&

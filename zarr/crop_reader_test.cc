@@ -200,12 +200,14 @@ class CropReaderTest : public ::testing::TestWithParam<Layout> {
     }
     return crops;
   }
-  std::unique_ptr<CropReader> Reader(int threads, uint64_t budget) {
+  // map_resident off by default: every chunk through the engine (MappedShardsGiveTheSameBytes
+  // and the tests that pass `resident` cover the other path).
+  std::unique_ptr<CropReader> Reader(int threads, uint64_t budget, bool resident = false) {
     CropReaderOptions o;
     o.threads = threads;
     o.budget_bytes = budget;
     o.engine.io_threads = 1;
-    o.map_resident = false;  // every chunk through the engine (MappedShardsGiveTheSameBytes maps)
+    o.map_resident = resident;
     auto r = CropReader::Create(*array_, o);
     EXPECT_OK(r.status());
     return r.ok() ? std::move(*r) : nullptr;
@@ -514,21 +516,27 @@ TEST_P(CropReaderTest, CorruptChunkFailsOnlyTheCropsThatNeedIt) {
   const std::string key = array_->StoreKey(V{0, 0, 0});
   const std::string garbage = GetParam().sharded ? "short" : "not a valid chunk at all, really";
   ASSERT_OK(store_->Set(key, std::as_bytes(std::span(garbage.data(), garbage.size()))));
-  auto reader = Reader(2, 1 << 20);
-  ASSERT_NE(reader, nullptr);
-  const size_t elem = GetParam().elem;
-  std::vector<Box> crops{Box{{1, 1, 1}, {2, 2, 1}}, Box{{9, 11, 7}, {4, 6, 4}},
-                         Box{{0, 0, 0}, kShape}};
-  std::vector<std::vector<std::byte>> bufs;
-  std::vector<CropOutput> outs;
-  for (const Box& c : crops) bufs.emplace_back(c.NumElements() * elem);
-  for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
-  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
-  const std::string name = array_->ChunkKey(V{0, 0, 0});
-  EXPECT_THAT(st[0], StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
-  EXPECT_THAT(st[2], StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
-  ASSERT_OK(st[1]);
-  EXPECT_EQ(bufs[1], ExpectedCrop(crops[1]));
+  for (bool resident : {false, true}) {  // through the engine; from the page cache or a mapping
+    SCOPED_TRACE(resident ? "map_resident" : "engine reads");
+    auto reader = Reader(2, 1 << 20, resident);
+    ASSERT_NE(reader, nullptr);
+    const size_t elem = GetParam().elem;
+    std::vector<Box> crops{Box{{1, 1, 1}, {2, 2, 1}}, Box{{9, 11, 7}, {4, 6, 4}},
+                           Box{{0, 0, 0}, kShape}};
+    std::vector<std::vector<std::byte>> bufs;
+    std::vector<CropOutput> outs;
+    for (const Box& c : crops) bufs.emplace_back(c.NumElements() * elem);
+    for (auto& b : bufs) outs.push_back(CropOutput{.data = b});
+    ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> st, reader->ReadCrops(crops, outs));
+    const std::string name = array_->ChunkKey(V{0, 0, 0});
+    EXPECT_THAT(st[0], StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+    EXPECT_THAT(st[2], StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+    ASSERT_OK(st[1]);
+    EXPECT_EQ(bufs[1], ExpectedCrop(crops[1]));
+    if (resident && !GetParam().sharded) {
+      EXPECT_GT(reader->stats().chunks_resident_read, 0u);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, CropReaderTest, ::testing::ValuesIn(Layouts()),

@@ -545,6 +545,15 @@ absl::Status CropReader::ObjectShardSize(ShardInfo& s, const engine::ReadResult&
 }
 
 void CropReader::PrepareRequests(Call& call) {
+  // Chunk files are tried on the decoding threads unless the file system refuses RWF_NOWAIT, or
+  // most of a recent group's were not in the page cache (ReadResidentFiles).
+  bool try_resident = read_resident_ && !nowait_refused_.load(std::memory_order_relaxed);
+  if (try_resident) {
+    int skip = resident_skip_groups_.load(std::memory_order_relaxed);
+    while (skip > 0 && !resident_skip_groups_.compare_exchange_weak(skip, skip - 1)) {
+    }
+    try_resident = skip <= 0;
+  }
   const uint64_t inner_bytes = ShapeProduct(read_chunk_shape_) * array_.data_type().size_bytes();
   for (uint32_t u = 0; u < call.units.size(); ++u) {
     Unit& unit = call.units[u];
@@ -576,7 +585,7 @@ void CropReader::PrepareRequests(Call& call) {
       unit.request = {.source = s.source, .offset_bytes = e.offset_bytes + lo,
                       .length_bytes = hi - lo, .tag = u};
       call.to_read.push_back(u);
-    } else if (read_resident_) {
+    } else if (try_resident) {
       call.resident_try.push_back(u);
     } else {
       RequestChunkFile(call, u);
@@ -650,7 +659,12 @@ void CropReader::ReadResidentFiles(Call& call) {
     }
   };
   pool_->RunParts(parts, run);
-  // What the page cache did not hold is read through the engine, in plan order.
+  // What the page cache did not hold is read through the engine, in plan order. When that was
+  // most of them (cold data), the next groups go straight to the engine: a miss costs an open
+  // and a stat, and starts the kernel's readahead outside the engine and its budget.
+  if (n >= 8 && call.resident_missed.size() * 2 > n) {
+    resident_skip_groups_.store(kResidentSkipGroups, std::memory_order_relaxed);
+  }
   std::sort(call.resident_missed.begin(), call.resident_missed.end());
   for (uint32_t u : call.resident_missed) RequestChunkFile(call, u);
 }
@@ -689,7 +703,7 @@ bool CropReader::ReadResidentFile(Call& call, uint32_t u, const std::string& pat
   // Not all of it in the page cache (or the file changed since fstat): the engine reads it.
   if (static_cast<uint64_t>(got) != hi - lo) return false;
   chunk_bytes_read_.fetch_add(hi - lo, std::memory_order_relaxed);
-  chunks_resident_read_.fetch_add(1, std::memory_order_relaxed);
+  chunks_resident_read_.fetch_add(1, std::memory_order_relaxed);  // read, decoded or not
   if (hi - lo < size) {  // part of a chunk stored as it is: copied straight into the crops
     chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
     chunks_range_read_.fetch_add(1, std::memory_order_relaxed);

@@ -81,8 +81,10 @@ struct CropReaderOptions {
   // compression), they are copied straight into the crops; compressed, the decoding thread
   // copies them out of the mapping and decodes them. Chunk files (unsharded): the decoding
   // thread opens the file and reads it with preadv2(RWF_NOWAIT), which reads only what the page
-  // cache holds; a file not wholly in it (or of an unexpected size) is read through the engine
-  // after the others. The others are read through the engine as usual. Shards stay mapped between calls, LRU, at
+  // cache holds, into a buffer of its own (one per thread, as large as the largest chunk file
+  // read so far, up to 1.25 chunks + 64 KiB); a file not wholly in it (or of an unexpected
+  // size) is read through the engine after the others, and after a group whose files were
+  // mostly not in it the next 8 groups are read through the engine only. The others are read through the engine as usual. Shards stay mapped between calls, LRU, at
   // most budget_bytes of them (a larger shard is not mapped; while one group is read and the
   // next planned, the first's may stay mapped beyond that). A shard that shrinks while it is
   // mapped fails the crops that needed the lost bytes: the SIGBUS is caught (zarr/mapped_file.h;
@@ -127,8 +129,8 @@ struct CropReadStats {
   uint64_t bytes_decompressed = 0;
   // Of chunks_decoded: copied from a mapping of their shard (map_resident), not read.
   uint64_t chunks_mapped = 0;
-  // Of chunks_decoded: chunk files read by the decoding thread because the page cache held them
-  // (map_resident), not through the engine.
+  // Chunk files read by the decoding thread because the page cache held them (map_resident),
+  // not through the engine; one that then fails to decode counts here but not in chunks_decoded.
   uint64_t chunks_resident_read = 0;
 };
 
@@ -239,10 +241,13 @@ class CropReader {
   // chain) and there is no chunk cache: a read chunk is copied into the crops as it is.
   bool raw_chunks_ = false;
   bool map_resident_ = false;
-  // map_resident for chunk files (unsharded, local, no O_DIRECT, no chunk cache); cleared for
-  // good when the file system refuses RWF_NOWAIT.
+  // map_resident for chunk files (unsharded, local, no O_DIRECT, no chunk cache); off for good
+  // once the file system refuses RWF_NOWAIT (tmpfs does), and for the next
+  // kResidentSkipGroups groups after one whose chunk files were mostly not in the page cache.
   bool read_resident_ = false;
   std::atomic<bool> nowait_refused_{false};
+  static constexpr int kResidentSkipGroups = 8;
+  std::atomic<int> resident_skip_groups_{0};
   struct MappedShard {
     std::shared_ptr<MappedFile> file;
     std::list<uint64_t>::iterator lru;

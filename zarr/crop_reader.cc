@@ -193,12 +193,13 @@ CropReader::CropReader(const Array& array, const CropReaderOptions& options,
   }
   raw_chunks_ = chunk_cache_ == nullptr &&
                 (sharding_ != nullptr ? sharding_->inner_chain() : chain).IsIdentity();
-  map_resident_ = options.map_resident && sharding_ != nullptr && chunk_cache_ == nullptr &&
-                  !engine_->options().direct_io &&
-                  dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
-  read_resident_ = options.map_resident && sharding_ == nullptr && chunk_cache_ == nullptr &&
-                   !engine_->options().direct_io &&
-                   dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
+  // Cached chunks are taken without the engine: from shard mappings, or chunk files read by
+  // the decoding threads.
+  const bool resident = options.map_resident && chunk_cache_ == nullptr &&
+                        !engine_->options().direct_io &&
+                        dynamic_cast<const DirectoryStore*>(&array.store()) != nullptr;
+  map_resident_ = resident && sharding_ != nullptr;
+  read_resident_ = resident && sharding_ == nullptr;
   pool_ = std::make_unique<WorkerPool>(options.threads);
 }
 
@@ -547,12 +548,11 @@ absl::Status CropReader::ObjectShardSize(ShardInfo& s, const engine::ReadResult&
 void CropReader::PrepareRequests(Call& call) {
   // Chunk files are tried on the decoding threads unless the file system refuses RWF_NOWAIT, or
   // most of a recent group's were not in the page cache (ReadResidentFiles).
+  // Only the planning of one group at a time counts the skipped groups down.
   bool try_resident = read_resident_ && !nowait_refused_.load(std::memory_order_relaxed);
-  if (try_resident) {
-    int skip = resident_skip_groups_.load(std::memory_order_relaxed);
-    while (skip > 0 && !resident_skip_groups_.compare_exchange_weak(skip, skip - 1)) {
-    }
-    try_resident = skip <= 0;
+  if (try_resident && resident_skip_groups_.load(std::memory_order_relaxed) > 0) {
+    resident_skip_groups_.fetch_sub(1, std::memory_order_relaxed);
+    try_resident = false;
   }
   const uint64_t inner_bytes = ShapeProduct(read_chunk_shape_) * array_.data_type().size_bytes();
   for (uint32_t u = 0; u < call.units.size(); ++u) {
@@ -605,12 +605,21 @@ void CropReader::PrepareRequests(Call& call) {
   }
 }
 
-bool CropReader::RequestChunkFile(Call& call, uint32_t u) {
+uint64_t CropReader::ChunkFileBound() const {
+  const uint64_t chunk_bytes = array_.chunk_size_bytes();
+  return chunk_bytes + chunk_bytes / 4 + (64 << 10);
+}
+
+Buffer& CropReader::StoredChunkScratch() {
+  thread_local Buffer stored;
+  return stored;
+}
+
+void CropReader::RequestChunkFile(Call& call, uint32_t u) {
   Unit& unit = call.units[u];
   // A chunk file's size is not known without a stat; read up to a bound that any sane encoding
   // of the chunk fits in, and fall back to a whole-file read when the bound was reached.
   const uint64_t inner_bytes = array_.chunk_size_bytes();
-  const uint64_t bound = inner_bytes + inner_bytes / 4 + (64 << 10);
   const std::string key = array_.StoreKey(unit.index);
   uint64_t lo = 0, hi = inner_bytes;
   std::tie(lo, hi) = RangeToRead(call, u, inner_bytes, true);
@@ -618,28 +627,22 @@ bool CropReader::RequestChunkFile(Call& call, uint32_t u) {
     // Only a file that holds exactly one chunk's bytes is the chunk as it is; any other is read
     // whole and decoded, which names what is wrong with it.
     absl::StatusOr<uint64_t> size = array_.store().GetSize(key);
-    if (absl::IsNotFound(size.status())) {
-      FillUnit(call, u);
-      return false;
-    }
+    if (absl::IsNotFound(size.status())) return FillUnit(call, u);
     if (!size.ok()) {
-      FailUnit(call, u, WithPrefix(size.status(), array_.DescribeChunk(unit.index)));
-      return false;
+      return FailUnit(call, u, WithPrefix(size.status(), array_.DescribeChunk(unit.index)));
     }
     if (*size != inner_bytes) lo = 0, hi = inner_bytes;
   }
   absl::StatusOr<engine::SourceId> src =
       array_.store().RegisterWithEngine(*engine_, key, SourceUse::kWholeValue);
   if (!src.ok()) {
-    FailUnit(call, u, WithPrefix(src.status(), array_.DescribeChunk(unit.index)));
-    return false;
+    return FailUnit(call, u, WithPrefix(src.status(), array_.DescribeChunk(unit.index)));
   }
   unit.range_read = hi - lo < inner_bytes;
   unit.range_lo = lo;
   unit.request = {.source = *src, .offset_bytes = lo,
-                  .length_bytes = unit.range_read ? hi - lo : bound, .tag = u};
+                  .length_bytes = unit.range_read ? hi - lo : ChunkFileBound(), .tag = u};
   call.to_read.push_back(u);
-  return true;
 }
 
 void CropReader::ReadResidentFiles(Call& call) {
@@ -686,11 +689,11 @@ bool CropReader::ReadResidentFile(Call& call, uint32_t u, const std::string& pat
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   const uint64_t inner_bytes = array_.chunk_size_bytes();
   // Larger than the engine's bound, or empty: the engine's path reads and reports it.
-  if (size == 0 || size > inner_bytes + inner_bytes / 4 + (64 << 10)) return false;
+  if (size == 0 || size > ChunkFileBound()) return false;
   // The same part-read decision as the engine's path (the stat it would cost is done).
   uint64_t lo = 0, hi = size;
   if (size == inner_bytes) std::tie(lo, hi) = RangeToRead(call, u, inner_bytes, true);
-  thread_local Buffer stored;
+  Buffer& stored = StoredChunkScratch();
   stored.Resize(hi - lo);
   iovec iov{stored.data(), hi - lo};
   const ssize_t got = ::preadv2(fd, &iov, 1, static_cast<off_t>(lo), RWF_NOWAIT);
@@ -957,7 +960,7 @@ void CropReader::AssembleMapped(Call& call) {
     uint64_t bytes = 0, done = 0;
     // Compressed inner chunks are copied out of the mapping (the guarded part: no locks, no
     // allocation), then decoded as a read one would be.
-    thread_local Buffer stored;
+    Buffer& stored = StoredChunkScratch();
     for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) {
       const uint32_t u = call.mapped[i];
       const Unit& unit = call.units[u];

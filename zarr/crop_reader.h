@@ -52,6 +52,7 @@
 #include "engine/engine.h"
 #include "zarr/array.h"
 #include "zarr/assembler.h"
+#include "zarr/buffer.h"
 #include "zarr/chunk_cache.h"
 #include "zarr/mapped_file.h"
 #include "zarr/codec/sharding_codec.h"
@@ -75,16 +76,18 @@ struct CropReaderOptions {
   // workloads that revisit chunks. 0: off. Assumes the store does not change meanwhile.
   uint64_t chunk_cache_bytes = 0;
   // Local arrays: chunks already in the page cache are taken without the engine, by the threads
-  // that decode them, so reading overlaps decoding with no hand-off between threads.
+  // that decode them, so reading overlaps decoding with no hand-off between threads; the others
+  // are read through the engine as usual.
   // Sharded: inner chunks whose pages are all in the page cache (mincore) are taken from a
   // read-only mapping of their shard, with no syscall or engine buffer: stored as they are (no
   // compression), they are copied straight into the crops; compressed, the decoding thread
   // copies them out of the mapping and decodes them. Chunk files (unsharded): the decoding
   // thread opens the file and reads it with preadv2(RWF_NOWAIT), which reads only what the page
-  // cache holds, into a buffer of its own (one per thread, as large as the largest chunk file
-  // read so far, up to 1.25 chunks + 64 KiB); a file not wholly in it (or of an unexpected
-  // size) is read through the engine after the others, and after a group whose files were
-  // mostly not in it the next 8 groups are read through the engine only. The others are read through the engine as usual. Shards stay mapped between calls, LRU, at
+  // cache holds; a file not wholly in it (or of an unexpected size) is read through the engine
+  // after the others, and after a group whose files were mostly not in it the next 8 groups are
+  // read through the engine only. Compressed chunks copied out of a mapping and chunk files read
+  // this way go into one buffer per thread (as large as the largest such chunk so far; for
+  // chunk files at most 1.25 chunks + 64 KiB). Shards stay mapped between calls, LRU, at
   // most budget_bytes of them (a larger shard is not mapped; while one group is read and the
   // next planned, the first's may stay mapped beyond that). A shard that shrinks while it is
   // mapped fails the crops that needed the lost bytes: the SIGBUS is caught (zarr/mapped_file.h;
@@ -213,9 +216,14 @@ class CropReader {
   // One chunk file for ReadResidentFiles: false when it is left to the engine (not wholly in the
   // page cache, not a regular file of a plausible size, or not openable but present).
   bool ReadResidentFile(Call& call, uint32_t unit, const std::string& path);
-  // The engine request for unsharded unit `u` (range_read decided here); false when the unit
-  // was filled or failed instead.
-  bool RequestChunkFile(Call& call, uint32_t unit);
+  // The engine request for unsharded unit `u` (range_read decided here), or its fill value or
+  // failure when the file's size already tells.
+  void RequestChunkFile(Call& call, uint32_t unit);
+  // What a chunk file is read up to without a stat (any sane encoding of a chunk fits).
+  uint64_t ChunkFileBound() const;
+  // The calling thread's copy of a stored chunk taken without the engine (from a shard's
+  // mapping, or a chunk file in the page cache), reused for every chunk it takes.
+  static Buffer& StoredChunkScratch();
 
   const Array& array_;
   const CropReaderOptions options_;
